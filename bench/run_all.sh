@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# What `make bench` runs (after `make build`): every benchmark under bench/, each comparing plinth
+# with its peer in one run and printing the ratios. Record the figures in bench/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${BUILD_DIR:-build}"
+
+echo "== metric logging: plinth vs a FastAPI + uvicorn + sqlite3 peer =="
+/usr/bin/python3 bench/metric_logging.py --build-dir "$BUILD_DIR" "$@"

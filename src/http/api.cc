@@ -1,0 +1,14 @@
+#include "http/api.h"
+
+namespace plinth::http {
+
+std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service) {
+  auto router = std::make_unique<Router>(
+      [&service](const std::string& secret) { return service.tokens().Authenticate(secret); });
+  AddSystemRoutes(*router, service);
+  AddTrackingRoutes(*router, service);
+  AddRegistryRoutes(*router, service);
+  return router;
+}
+
+}  // namespace plinth::http

@@ -1,0 +1,19 @@
+#pragma once
+// The plinth HTTP API (docs/api.md): builds the Router over the service.
+
+#include <memory>
+
+#include "http/router.h"
+#include "service/plinth_service.h"
+
+namespace plinth::http {
+
+// The service must outlive the router.
+std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service);
+
+// Route groups, one file each.
+void AddSystemRoutes(Router& router, service::PlinthService& service);    // health, tokens, audit
+void AddTrackingRoutes(Router& router, service::PlinthService& service);  // experiments, runs
+void AddRegistryRoutes(Router& router, service::PlinthService& service);  // uploads, models
+
+}  // namespace plinth::http

@@ -1,0 +1,36 @@
+#include "service/plinth_service.h"
+
+#include <nlohmann/json.hpp>
+
+namespace plinth::service {
+
+PlinthService::PlinthService(storage::MetadataStore& metadata, storage::BlobStore& blobs)
+    : metadata_(metadata),
+      blobs_(blobs),
+      audit_(metadata),
+      tokens_(metadata),
+      tracking_(metadata, blobs),
+      registry_(metadata, blobs, tracking_) {}
+
+Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStore& metadata,
+                                                           storage::BlobStore& blobs) {
+  std::unique_ptr<PlinthService> service(new PlinthService(metadata, blobs));
+  RETURN_IF_ERROR(service->audit_.InitSchema());
+  RETURN_IF_ERROR(service->tokens_.InitSchema());
+  RETURN_IF_ERROR(service->tracking_.InitSchema());
+  RETURN_IF_ERROR(service->registry_.InitSchema());
+  return service;
+}
+
+Result<storage::BlobInfo> PlinthService::Upload(const auth::Principal& actor,
+                                                std::string_view bytes) {
+  if (bytes.empty()) return InvalidArgument("the upload is empty");
+  ASSIGN_OR_RETURN(storage::BlobInfo info, blobs_.Put(bytes));
+  RETURN_IF_ERROR(metadata_.Write([&](storage::SqlTx& tx) {
+    return auth::AuditLog::Append(tx, actor.name, "upload.create", "uploads/" + info.sha256,
+                                  nlohmann::json{{"size", info.size}}.dump());
+  }));
+  return info;
+}
+
+}  // namespace plinth::service

@@ -1,0 +1,42 @@
+#pragma once
+// The one in-process API of plinth: every subsystem, wired over the storage backends that main
+// chose. Front ends (HTTP today) hold a reference to this and nothing else.
+
+#include <memory>
+
+#include "auth/audit_log.h"
+#include "auth/token_store.h"
+#include "registry/model_registry.h"
+#include "storage/blob_store.h"
+#include "storage/metadata_store.h"
+#include "tracking/tracking_store.h"
+
+namespace plinth::service {
+
+class PlinthService {
+ public:
+  // Builds the subsystems and creates their tables. The stores must outlive the service.
+  static Result<std::unique_ptr<PlinthService>> Open(storage::MetadataStore& metadata,
+                                                     storage::BlobStore& blobs);
+
+  auth::TokenStore& tokens() { return tokens_; }
+  auth::AuditLog& audit() { return audit_; }
+  tracking::TrackingStore& tracking() { return tracking_; }
+  registry::ModelRegistry& registry() { return registry_; }
+  storage::BlobStore& blobs() { return blobs_; }
+
+  // Content-addressed upload for direct model registration; audited as upload.create.
+  Result<storage::BlobInfo> Upload(const auth::Principal& actor, std::string_view bytes);
+
+ private:
+  PlinthService(storage::MetadataStore& metadata, storage::BlobStore& blobs);
+
+  storage::MetadataStore& metadata_;
+  storage::BlobStore& blobs_;
+  auth::AuditLog audit_;
+  auth::TokenStore tokens_;
+  tracking::TrackingStore tracking_;
+  registry::ModelRegistry registry_;
+};
+
+}  // namespace plinth::service

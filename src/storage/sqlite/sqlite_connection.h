@@ -1,0 +1,40 @@
+#pragma once
+// One SQLite connection with a prepared-statement cache, exposed as an SqlTx. Internal to the
+// sqlite backend. Not thread-safe: one thread uses a connection at a time.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "storage/metadata_store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace plinth::storage {
+
+class SqliteConnection final : public SqlTx {
+ public:
+  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, bool read_only);
+  ~SqliteConnection() override;
+
+  Status Exec(std::string_view sql, const SqlParam* params, size_t n) override;
+  Status Query(std::string_view sql, const SqlParam* params, size_t n,
+               const RowCallback& on_row) override;
+  int64_t Changes() override;
+
+  // Runs SQL text with no parameters and no results (BEGIN, PRAGMA, DDL; may hold several
+  // statements).
+  Status ExecScript(const char* sql);
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  Result<sqlite3_stmt*> Prepare(std::string_view sql, const SqlParam* params, size_t n);
+  Status Error(const char* what);
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace plinth::storage
