@@ -522,7 +522,9 @@ class Worker {
         ++st.warmup_acked_requests;
       }
     }
-    if (close_after || !c.in.empty()) close(c);  // bytes beyond the answer: resynchronise
+    // Resynchronise on a fresh connection after `Connection: close`, bytes beyond the answer, or
+    // an answer that came before the whole request was sent (an early error).
+    if (close_after || !c.in.empty() || c.sent < c.req.bytes.size()) close(c);
     start_next(c, t1);
   }
 

@@ -1,10 +1,9 @@
 // `plinth aliases set|get|history`: names for approved versions
 // (/api/v1/models/{name}/aliases/{alias}).
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <optional>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 

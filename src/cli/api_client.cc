@@ -12,19 +12,25 @@ namespace {
 using Json = nlohmann::json;
 
 bool Unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 // The API's error code for an HTTP status, for answers that carry no error object.
 std::string CodeForHttpStatus(int status) {
   static const std::map<int, std::string> kCodes = {
-      {400, "invalid_argument"},   {401, "unauthenticated"},
-      {403, "permission_denied"},  {404, "not_found"},
-      {405, "method_not_allowed"}, {409, "conflict"},
-      {413, "payload_too_large"},  {415, "unsupported_media_type"},
-      {422, "failed_precondition"}, {429, "resource_exhausted"},
-      {500, "internal"},           {503, "unavailable"},
+      {400, "invalid_argument"},
+      {401, "unauthenticated"},
+      {403, "permission_denied"},
+      {404, "not_found"},
+      {405, "method_not_allowed"},
+      {409, "conflict"},
+      {413, "payload_too_large"},
+      {415, "unsupported_media_type"},
+      {422, "failed_precondition"},
+      {429, "resource_exhausted"},
+      {500, "internal"},
+      {503, "unavailable"},
   };
   auto it = kCodes.find(status);
   return it != kCodes.end() ? it->second : "http_" + std::to_string(status);
@@ -118,8 +124,9 @@ Status ApiClient::ErrorFromResponse(const HttpResponse& response) const {
       body["error"].value("code", Json()).is_string()) {
     const Json& error = body["error"];
     code = error["code"].get<std::string>();
-    message = error.value("message", Json()).is_string() ? error["message"].get<std::string>()
-                                                           : "HTTP " + std::to_string(response.status);
+    message = error.value("message", Json()).is_string()
+                  ? error["message"].get<std::string>()
+                  : "HTTP " + std::to_string(response.status);
     error_json = error.dump();
   } else {
     code = CodeForHttpStatus(response.status);

@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/http_client.h"
 #include "common/status.h"
@@ -70,8 +69,8 @@ class ApiClient {
 
  private:
   // One request; non-2xx answers become server errors.
-  Result<HttpResponse> Send(std::string_view method, std::string_view target,
-                            std::string_view body, std::string_view content_type);
+  Result<HttpResponse> Send(std::string_view method, std::string_view target, std::string_view body,
+                            std::string_view content_type);
   Status ErrorFromResponse(const HttpResponse& response) const;
 
   std::unique_ptr<HttpClient> http_;

@@ -1,9 +1,8 @@
 // `plinth audit list|verify`: the hash-chained audit log (/api/v1/audit). `verify` re-checks the
 // chain here, from the listed events alone, so it does not have to trust the server.
 
-#include <memory>
-
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "auth/audit_chain.h"
 #include "cli/commands.h"
@@ -69,10 +68,10 @@ void AddAuditCommands(CLI::App& app, CommandContext& ctx) {
     OnRun(cmd, ctx, [&ctx, args]() -> Status {
       QueryParams query;
       if (args->after_seq > 0) query.emplace_back("after_seq", std::to_string(args->after_seq));
-      return ListAndPrint(ctx, "/api/v1/audit", query, args->limit,
-                          {FieldColumn("SEQ", "seq"), FieldColumn("TIME", "time_ms"),
-                           FieldColumn("ACTOR", "actor"), FieldColumn("ACTION", "action"),
-                           FieldColumn("RESOURCE", "resource")});
+      return ListAndPrint(
+          ctx, "/api/v1/audit", query, args->limit,
+          {FieldColumn("SEQ", "seq"), FieldColumn("TIME", "time_ms"), FieldColumn("ACTOR", "actor"),
+           FieldColumn("ACTION", "action"), FieldColumn("RESOURCE", "resource")});
     });
   }
   {

@@ -1,9 +1,8 @@
 #include "cli/cli.h"
 
+#include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/app.h"
 #include "cli/command_context.h"
@@ -20,8 +19,9 @@ constexpr char kFooter[] =
     "come before or after the command. Exit codes: 0 ok, 1 failure, 2 usage error.";
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& options) {
-  app.add_option("--url", options.url,
-                 "server URL, http://HOST:PORT (env PLINTH_URL; default from DATA_DIR/server.port)");
+  app.add_option(
+      "--url", options.url,
+      "server URL, http://HOST:PORT (env PLINTH_URL; default from DATA_DIR/server.port)");
   app.add_option("--token", options.token,
                  "API token (env PLINTH_TOKEN; default DATA_DIR/admin.token)");
   app.add_option("--data-dir", options.data_dir,
@@ -37,16 +37,27 @@ std::string UsageMessage(const CLI::App& app, const CLI::ParseError& error) {
   const std::string what = error.what();
   if (what != "A subcommand is required") return what;
   const CLI::App* current = &app;
-  std::string path = "plinth";
+  std::string path;  // "" for the root, else "runs" or "runs search"
   while (!current->get_subcommands().empty()) {
     current = current->get_subcommands().front();
-    path += " " + current->get_name();
+    path += (path.empty() ? "" : " ") + current->get_name();
   }
   std::string choices;
   for (const CLI::App* sub : current->get_subcommands([](const CLI::App*) { return true; })) {
     if (!choices.empty()) choices += ", ";
     choices += sub->get_name();
   }
+  // A misspelt command is left over as an extra argument (of this command or, through
+  // fallthrough, of the root).
+  for (const CLI::App* app_with_extras : {current, &app}) {
+    for (const std::string& extra : app_with_extras->remaining()) {
+      if (!extra.empty() && extra.front() != '-') {
+        std::string full = path.empty() ? extra : path + " " + extra;
+        return "unknown command '" + full + "'; the commands are " + choices;
+      }
+    }
+  }
+  if (path.empty()) return "a command is required: " + choices;
   return path + " needs a command: " + choices;
 }
 

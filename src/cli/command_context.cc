@@ -1,9 +1,8 @@
 #include "cli/command_context.h"
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <ostream>
-
-#include <CLI/CLI.hpp>
 
 namespace plinth::cli {
 
@@ -13,9 +12,9 @@ CommandContext::CommandContext(EnvLookup env, std::ostream& out)
 CommandContext::~CommandContext() = default;
 
 std::string CommandContext::DataDir() const {
-  return ResolveDataDir(options_.data_dir.empty() ? std::nullopt
-                                                  : std::optional<std::string>(options_.data_dir),
-                        env_);
+  return ResolveDataDir(
+      options_.data_dir.empty() ? std::nullopt : std::optional<std::string>(options_.data_dir),
+      env_);
 }
 
 Result<ApiClient*> CommandContext::Api() {
@@ -56,8 +55,8 @@ void OnRun(CLI::App* command, CommandContext& ctx, std::function<Status()> actio
   command->callback([&ctx, action = std::move(action)] { ctx.SetAction(action); });
 }
 
-void AddRepeatedOption(CLI::App* command, const std::string& name,
-                       std::vector<std::string>* values, const std::string& help) {
+void AddRepeatedOption(CLI::App* command, const std::string& name, std::vector<std::string>* values,
+                       const std::string& help) {
   // allow_extra_args(false): each occurrence takes one value, so a repeated option never
   // swallows the positional arguments after it.
   command->add_option(name, *values, help)->allow_extra_args(false);
@@ -76,8 +75,8 @@ Status CallAndPrint(CommandContext& ctx, std::string_view method, std::string_vi
   return Status::Ok();
 }
 
-Status ListAndPrint(CommandContext& ctx, const std::string& path, QueryParams query,
-                    int64_t limit, const std::vector<Column>& columns) {
+Status ListAndPrint(CommandContext& ctx, const std::string& path, QueryParams query, int64_t limit,
+                    const std::vector<Column>& columns) {
   ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
   ASSIGN_OR_RETURN(nlohmann::json items, api->ListAll(path, std::move(query), limit));
   ctx.PrintList(items, columns);

@@ -6,11 +6,10 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/api_client.h"
 #include "cli/connection.h"
@@ -78,8 +77,8 @@ class CommandContext {
 void OnRun(CLI::App* command, CommandContext& ctx, std::function<Status()> action);
 
 // An option that may be given many times, one value each time ("--tag a=1 --tag b=2").
-void AddRepeatedOption(CLI::App* command, const std::string& name,
-                       std::vector<std::string>* values, const std::string& help);
+void AddRepeatedOption(CLI::App* command, const std::string& name, std::vector<std::string>* values,
+                       const std::string& help);
 
 // "--limit N": how many items a list command shows at most (0, the default: all).
 void AddLimitOption(CLI::App* command, int64_t* limit);
@@ -89,7 +88,7 @@ Status CallAndPrint(CommandContext& ctx, std::string_view method, std::string_vi
                     const nlohmann::json& body = nullptr);
 
 // Collects every page of a list endpoint (up to `limit`) and prints the items.
-Status ListAndPrint(CommandContext& ctx, const std::string& path, QueryParams query,
-                    int64_t limit, const std::vector<Column>& columns);
+Status ListAndPrint(CommandContext& ctx, const std::string& path, QueryParams query, int64_t limit,
+                    const std::vector<Column>& columns);
 
 }  // namespace plinth::cli

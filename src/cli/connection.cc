@@ -67,8 +67,10 @@ Result<ConnectionSettings> ResolveConnection(const ConnectionFlags& flags, const
     if (!text.ok()) return text.status();
     if (!text->has_value()) {
       return FailedPrecondition("no server URL: pass --url or set PLINTH_URL (" +
-                                port_file.string() + " does not exist; is a server running "
-                                "with --data-dir " + data_dir.string() + "?)");
+                                port_file.string() +
+                                " does not exist; is a server running "
+                                "with --data-dir " +
+                                data_dir.string() + "?)");
     }
     std::string port = Trim(**text);
     char* end = nullptr;

@@ -1,8 +1,7 @@
 // `plinth experiments create|list|get`: /api/v1/experiments.
 
-#include <memory>
-
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "cli/args.h"
 #include "cli/commands.h"

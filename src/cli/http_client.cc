@@ -1,19 +1,20 @@
 #include "cli/http_client.h"
 
 // Boost 1.74 Asio under g++ 12 -std=c++20 needs <utility> before any Asio or Beast header.
+// clang-format off
 #include <utility>
+// clang-format on
 
 #include <algorithm>
-#include <cctype>
-#include <cstdint>
-#include <limits>
-#include <optional>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <optional>
 
 namespace plinth::cli {
 
@@ -36,9 +37,8 @@ beast::string_view Bsv(std::string_view s) { return beast::string_view(s.data(),
 std::string_view Ssv(beast::string_view s) { return std::string_view(s.data(), s.size()); }
 
 bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isdigit(c) != 0;
-  });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 }  // namespace
@@ -183,7 +183,7 @@ HttpClient::~HttpClient() {
 }
 
 Result<std::unique_ptr<HttpClient>> HttpClient::Create(std::string_view url,
-                                                        std::chrono::seconds timeout) {
+                                                       std::chrono::seconds timeout) {
   auto parsed = ParseHttpUrl(url);
   if (!parsed.ok()) return parsed.status();
   auto impl = std::make_unique<Impl>();

@@ -1,8 +1,7 @@
 // `plinth models create|list|get`: registered models (/api/v1/models).
 
-#include <memory>
-
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "cli/args.h"
 #include "cli/commands.h"

@@ -15,9 +15,8 @@ constexpr std::array<const char*, 5> kIdentityKeys = {"id", "name", "model", "ve
 
 size_t DisplayWidth(const std::string& s) {
   // Counts UTF-8 code points: every byte that is not a continuation byte (10xxxxxx).
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string OneLine(std::string s) {
@@ -45,6 +44,14 @@ std::vector<std::string> OrderedKeys(const Json& object) {
 
 bool IsEmptyContainer(const Json& v) { return (v.is_object() || v.is_array()) && v.empty(); }
 
+// "label<padding>value\n", without trailing spaces when the value is empty.
+void AppendLine(const std::string& label, size_t padding, const std::string& value,
+                std::string* out) {
+  std::string line = label + std::string(padding, ' ') + OneLine(value);
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  *out += line + "\n";
+}
+
 void AppendObject(const Json& object, int indent, std::string* out) {
   std::vector<std::string> keys = OrderedKeys(object);
   size_t width = 0;
@@ -62,9 +69,10 @@ void AppendObject(const Json& object, int indent, std::string* out) {
       std::string joined;
       for (const Json& element : value) {
         if (!joined.empty()) joined += ", ";
-        joined += element.is_object() || element.is_array() ? element.dump() : FormatScalar(element);
+        joined +=
+            element.is_object() || element.is_array() ? element.dump() : FormatScalar(element);
       }
-      *out += label + std::string(width - DisplayWidth(key) + 1, ' ') + OneLine(joined) + "\n";
+      AppendLine(label, width - DisplayWidth(key) + 1, joined, out);
       continue;
     }
     if (value.is_array() && !value.empty()) {
@@ -84,7 +92,7 @@ void AppendObject(const Json& object, int indent, std::string* out) {
     } else {
       text = FormatScalar(value);
     }
-    *out += label + std::string(width - DisplayWidth(key) + 1, ' ') + OneLine(text) + "\n";
+    AppendLine(label, width - DisplayWidth(key) + 1, text, out);
   }
 }
 
@@ -143,7 +151,8 @@ std::string FormatTable(const std::vector<std::string>& headers,
   };
   for (size_t i = 0; i < columns; ++i) widths[i] = DisplayWidth(headers[i]);
   for (const auto& row : rows) {
-    for (size_t i = 0; i < columns; ++i) widths[i] = std::max(widths[i], DisplayWidth(cell(row, i)));
+    for (size_t i = 0; i < columns; ++i)
+      widths[i] = std::max(widths[i], DisplayWidth(cell(row, i)));
   }
   std::string out;
   auto append_row = [&](const std::vector<std::string>& row) {
@@ -192,8 +201,7 @@ std::string FormatInlineMap(const Json& object) {
   std::string out;
   for (const auto& [key, value] : object.items()) {
     if (!out.empty()) out += " ";
-    out += key + "=" +
-           (value.is_object() || value.is_array() ? value.dump() : FormatScalar(value));
+    out += key + "=" + (value.is_object() || value.is_array() ? value.dump() : FormatScalar(value));
   }
   return out;
 }

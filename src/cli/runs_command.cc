@@ -1,8 +1,7 @@
 // `plinth runs ...`: runs, their params, metrics, tags and artifacts (/api/v1/runs).
 
-#include <memory>
-
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -190,10 +189,10 @@ void AddUpload(CLI::App* group, CommandContext& ctx) {
   OnRun(cmd, ctx, [&ctx, args]() -> Status {
     ASSIGN_OR_RETURN(std::string bytes, ReadLocalFile(args->local_file));
     ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
-    ASSIGN_OR_RETURN(Json stored,
-                     api->SendBytes("PUT", RunPath(args->run) + "/artifacts/" +
-                                               EncodePath(args->artifact_path),
-                                    bytes));
+    ASSIGN_OR_RETURN(
+        Json stored,
+        api->SendBytes("PUT", RunPath(args->run) + "/artifacts/" + EncodePath(args->artifact_path),
+                       bytes));
     std::string local_sha = Sha256Hex(bytes);
     if (stored.value("sha256", local_sha) != local_sha) {
       return Internal("the server stored sha256 " + stored.value("sha256", "") + " but " +
@@ -215,9 +214,8 @@ void AddDownload(CLI::App* group, CommandContext& ctx) {
   cmd->add_option("OUT_FILE", args->out_file, "where to write it; - for stdout")->required();
   OnRun(cmd, ctx, [&ctx, args]() -> Status {
     ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
-    ASSIGN_OR_RETURN(std::string bytes,
-                     api->Download(RunPath(args->run) + "/artifacts/" +
-                                   EncodePath(args->artifact_path)));
+    ASSIGN_OR_RETURN(std::string bytes, api->Download(RunPath(args->run) + "/artifacts/" +
+                                                      EncodePath(args->artifact_path)));
     RETURN_IF_ERROR(WriteLocalFile(args->out_file, bytes));
     if (args->out_file != "-") {
       ctx.PrintNote("wrote " + std::to_string(bytes.size()) + " bytes to " + args->out_file);

@@ -1,8 +1,7 @@
 // `plinth server`: parses the server's options and hands them to the ServerMain from main.cc.
 
-#include <memory>
-
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "cli/commands.h"
 
@@ -16,8 +15,7 @@ void AddServerCommand(CLI::App& app, CommandContext& ctx, const ServerMain& serv
   cmd->add_option("--port", options->port, "port to listen on; 0 lets the OS pick")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  cmd->add_option("--max-body-bytes", options->max_body_bytes,
-                  "larger request bodies get 413")
+  cmd->add_option("--max-body-bytes", options->max_body_bytes, "larger request bodies get 413")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--threads", options->threads, "request-handling threads")

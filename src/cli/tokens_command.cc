@@ -1,8 +1,7 @@
 // `plinth tokens create|list|revoke` (admin) and `plinth whoami` (/api/v1/tokens, /whoami).
 
-#include <memory>
-
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "cli/commands.h"
 
@@ -25,7 +24,8 @@ void AddTokensCommands(CLI::App& app, CommandContext& ctx) {
     OnRun(cmd, ctx, [&ctx, args]() -> Status {
       RETURN_IF_ERROR(CallAndPrint(ctx, "POST", "/api/v1/tokens",
                                    nlohmann::json{{"name", args->name}, {"role", args->role}}));
-      ctx.PrintNote("Keep the token now: the server stores only its hash and never shows it again.");
+      ctx.PrintNote(
+          "Keep the token now: the server stores only its hash and never shows it again.");
       return Status::Ok();
     });
   }
@@ -34,10 +34,10 @@ void AddTokensCommands(CLI::App& app, CommandContext& ctx) {
     CLI::App* cmd = group->add_subcommand("list", "List tokens (never their secrets)");
     AddLimitOption(cmd, limit.get());
     OnRun(cmd, ctx, [&ctx, limit]() -> Status {
-      return ListAndPrint(ctx, "/api/v1/tokens", {}, *limit,
-                          {FieldColumn("ID", "id"), FieldColumn("NAME", "name"),
-                           FieldColumn("ROLE", "role"), FieldColumn("CREATED", "created_ms"),
-                           FieldColumn("REVOKED", "revoked")});
+      return ListAndPrint(
+          ctx, "/api/v1/tokens", {}, *limit,
+          {FieldColumn("ID", "id"), FieldColumn("NAME", "name"), FieldColumn("ROLE", "role"),
+           FieldColumn("CREATED", "created_ms"), FieldColumn("REVOKED", "revoked")});
     });
   }
   {

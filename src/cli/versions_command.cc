@@ -1,9 +1,8 @@
 // `plinth versions ...`: model versions, their approval and their files
 // (/api/v1/models/{name}/versions, /api/v1/uploads).
 
-#include <memory>
-
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -28,8 +27,7 @@ std::string VersionPath(const std::string& model, int64_t version) {
 Column RunColumn() {
   return Column{"RUN", [](const Json& version) -> std::string {
                   const Json lineage = version.value("lineage", Json::object());
-                  return lineage.is_object() ? FormatScalar(lineage.value("run_id", Json()))
-                                             : "-";
+                  return lineage.is_object() ? FormatScalar(lineage.value("run_id", Json())) : "-";
                 }};
 }
 
@@ -49,8 +47,9 @@ void AddRegister(CLI::App* group, CommandContext& ctx) {
   AddRepeatedOption(cmd, "--metric", &args->metrics, "KEY=NUMBER (repeatable)");
   AddRepeatedOption(cmd, "--param", &args->params, "KEY=VALUE (repeatable)");
   cmd->add_option("--data-version", args->data_version, "version of the training data");
-  cmd->add_option("--signature", args->signature, "inputs as NAME:TYPE,... "
-                                                  "(types float, double, int, bool, string)");
+  cmd->add_option("--signature", args->signature,
+                  "inputs as NAME:TYPE,... "
+                  "(types float, double, int, bool, string)");
   cmd->add_option("--description", args->description, "what changed in this version");
   OnRun(cmd, ctx, [&ctx, args]() -> Status {
     bool from_run = !args->run.empty() || !args->artifact_path.empty();
@@ -108,8 +107,7 @@ void AddDecision(CLI::App* group, CommandContext& ctx, const std::string& action
   OnRun(cmd, ctx, [&ctx, args, action]() -> Status {
     Json body = Json::object();
     if (!args->comment.empty()) body["comment"] = args->comment;
-    return CallAndPrint(ctx, "POST", VersionPath(args->model, args->version) + "/" + action,
-                        body);
+    return CallAndPrint(ctx, "POST", VersionPath(args->model, args->version) + "/" + action, body);
   });
 }
 
@@ -131,8 +129,7 @@ void AddDownload(CLI::App* group, CommandContext& ctx) {
     std::string expected = version.value("artifact_sha256", "");
     std::string got = Sha256Hex(bytes);
     if (!expected.empty() && expected != got) {
-      return Internal("downloaded file has sha256 " + got + " but the version records " +
-                      expected);
+      return Internal("downloaded file has sha256 " + got + " but the version records " + expected);
     }
     RETURN_IF_ERROR(WriteLocalFile(args->out_file, bytes));
     if (args->out_file != "-") {

@@ -2,56 +2,14 @@
 #include "common/clock.h"
 #include "http/api.h"
 #include "http/api_helpers.h"
+#include "http/metric_batch_parser.h"
 
 namespace plinth::http {
 
 using auth::Role;
 using nlohmann::json;
-using tracking::MetricPoint;
 
 namespace {
-
-constexpr size_t kMaxMetricsPerRequest = 10000;
-
-Result<std::vector<MetricPoint>> ParseMetrics(const Json& body) {
-  auto it = body.find("metrics");
-  if (it == body.end() || !it->is_array()) return InvalidArgument("'metrics' must be an array");
-  if (it->size() > kMaxMetricsPerRequest) {
-    return InvalidArgument("'metrics' has " + std::to_string(it->size()) +
-                           " entries; the limit is " + std::to_string(kMaxMetricsPerRequest));
-  }
-  std::vector<MetricPoint> points;
-  points.reserve(it->size());
-  int64_t now = NowMs();
-  for (size_t i = 0; i < it->size(); ++i) {
-    const Json& m = (*it)[i];
-    std::string where = "metrics[" + std::to_string(i) + "]";
-    if (!m.is_object()) return InvalidArgument(where + " must be an object");
-    MetricPoint p;
-    auto key = m.find("key");
-    if (key == m.end() || !key->is_string()) return InvalidArgument(where + ".key must be a string");
-    p.key = key->get<std::string>();
-    auto value = m.find("value");
-    if (value == m.end() || !value->is_number()) {
-      return InvalidArgument(where + ".value must be a number");
-    }
-    p.value = value->get<double>();
-    auto step = m.find("step");
-    if (step != m.end() && !step->is_null()) {
-      if (!step->is_number_integer()) return InvalidArgument(where + ".step must be an integer");
-      p.step = step->get<int64_t>();
-    }
-    auto ts = m.find("timestamp");
-    p.timestamp = now;
-    if (ts != m.end() && !ts->is_null()) {
-      if (!ts->is_number_integer()) return InvalidArgument(where + ".timestamp must be an integer");
-      p.timestamp = ts->get<int64_t>();
-    }
-    RETURN_IF_ERROR(tracking::ValidateMetric(p, where));
-    points.push_back(std::move(p));
-  }
-  return points;
-}
 
 Result<std::vector<std::string>> StringList(const Json& body, const char* field) {
   std::vector<std::string> out;
@@ -147,8 +105,7 @@ void AddTrackingRoutes(Router& router, service::PlinthService& service) {
     return JsonResponse(200, {{"params", run.params}});
   });
   router.Add("POST", "/api/v1/runs/{id}/metrics", Role::kScientist, [&store](Request& req) {
-    RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
-    RESPOND_ASSIGN(auto points, ParseMetrics(body));
+    RESPOND_ASSIGN(auto points, ParseMetricBatch(req.body, NowMs()));
     RESPOND_IF_ERROR(store.LogMetrics(req.principal, req.Param("id"), points));
     return JsonResponse(200, {{"logged", points.size()}});
   });

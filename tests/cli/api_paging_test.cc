@@ -48,7 +48,11 @@ TEST(CollectPages, CapsPageSizeAtTheApiMaximum) {
 }
 
 TEST(CollectPages, TakesBareArrayAsLastPage) {
-  auto items = CollectPages([](const std::string&, int64_t) { return Result<Json>(Json{1, 2}); }, 0);
+  auto items = CollectPages(
+      [](const std::string&, int64_t) {
+        return Result<Json>(Json{1, 2});
+      },
+      0);
   ASSERT_TRUE(items.ok());
   EXPECT_EQ(*items, Json({1, 2}));
 }

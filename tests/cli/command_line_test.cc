@@ -34,10 +34,10 @@ TEST(CommandLine, ServerFillsOptionsFromFlags) {
     seen = o;
     return 0;
   };
-  Outcome r = RunArgs({"server", "--data-dir", "/tmp/d", "--host", "0.0.0.0", "--port", "0",
-                       "--max-body-bytes", "1024", "--threads", "4", "--request-timeout", "7",
-                       "--idle-timeout", "9", "--metrics-open"},
-                      server);
+  Outcome r = RunArgs(
+      {"server", "--data-dir", "/tmp/d", "--host", "0.0.0.0", "--port", "0", "--max-body-bytes",
+       "1024", "--threads", "4", "--request-timeout", "7", "--idle-timeout", "9", "--metrics-open"},
+      server);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(seen.data_dir, "/tmp/d");
   EXPECT_EQ(seen.host, "0.0.0.0");
@@ -75,7 +75,17 @@ TEST(CommandLine, ServerRejectsBadPortAsUsageError) {
 TEST(CommandLine, MissingSubcommandNamesTheChoices) {
   Outcome r = RunArgs({"experiments"});
   EXPECT_EQ(r.code, kExitUsage);
-  EXPECT_EQ(r.err, "plinth: plinth experiments needs a command: create, list, get\n");
+  EXPECT_EQ(r.err, "plinth: experiments needs a command: create, list, get\n");
+}
+
+TEST(CommandLine, UnknownCommandIsNamed) {
+  Outcome r = RunArgs({"experiments", "crate", "x"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ(r.err,
+            "plinth: unknown command 'experiments crate'; the commands are create, list, get\n");
+  Outcome top = RunArgs({"bogus"});
+  EXPECT_EQ(top.code, kExitUsage);
+  EXPECT_EQ(top.err.rfind("plinth: unknown command 'bogus'; the commands are server, ", 0), 0u);
 }
 
 TEST(CommandLine, MissingPositionalIsUsageError) {
@@ -86,8 +96,8 @@ TEST(CommandLine, MissingPositionalIsUsageError) {
 
 TEST(CommandLine, BadTagFailsBeforeContactingAnyServer) {
   // Port 1 refuses connections: had the command connected, it would exit 1, not 2.
-  Outcome r = RunArgs({"experiments", "create", "churn", "--tag", "oops", "--url",
-                       "http://127.0.0.1:1"});
+  Outcome r =
+      RunArgs({"experiments", "create", "churn", "--tag", "oops", "--url", "http://127.0.0.1:1"});
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_EQ(r.err, "plinth: bad --tag 'oops': expected KEY=VALUE\n");
 }

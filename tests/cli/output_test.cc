@@ -8,8 +8,8 @@ namespace {
 using Json = nlohmann::json;
 
 TEST(FormatTable, AlignsColumnsWithoutTrailingSpaces) {
-  std::string table = FormatTable({"ID", "NAME", "STATUS"},
-                                  {{"1", "churn", "RUNNING"}, {"22", "a", "FINISHED"}});
+  std::string table =
+      FormatTable({"ID", "NAME", "STATUS"}, {{"1", "churn", "RUNNING"}, {"22", "a", "FINISHED"}});
   EXPECT_EQ(table,
             "ID  NAME   STATUS\n"
             "1   churn  RUNNING\n"
@@ -59,6 +59,12 @@ TEST(FormatObject, PutsIdentityFirstAndAlignsValues) {
             "status: RUNNING\n");
 }
 
+TEST(FormatObject, LeavesNoTrailingSpacesAfterEmptyStrings) {
+  EXPECT_EQ(FormatObject(Json{{"description", ""}, {"flavor", "xgboost"}}),
+            "description:\n"
+            "flavor:      xgboost\n");
+}
+
 TEST(FormatObject, IndentsNestedObjectsAndFormatsTimes) {
   Json run = {{"id", "r"},
               {"start_ms", 1714564800123},
@@ -78,8 +84,7 @@ TEST(FormatObject, IndentsNestedObjectsAndFormatsTimes) {
 }
 
 TEST(FormatObject, ListsArraysOfObjectsOnePerLine) {
-  Json version = {{"signature",
-                   {{"inputs", {{{"name", "temp"}, {"type", "float"}}}}}},
+  Json version = {{"signature", {{"inputs", {{{"name", "temp"}, {"type", "float"}}}}}},
                   {"labels", {"a", "b"}}};
   EXPECT_EQ(FormatObject(version),
             "labels:    a, b\n"

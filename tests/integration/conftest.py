@@ -21,21 +21,12 @@ def started(data_dir, extra_args=()):
     return PlinthServer(data_dir, extra_args=extra_args).start()
 
 
-def stop_checked(srv):
-    """Stops a server that must still be running; a server that died mid-module is an error."""
-    died = srv.proc is not None and srv.proc.poll() is not None
-    code = srv.proc.returncode if died else None
-    srv.stop()
-    assert not died, f"plinth server died during the module with exit code {code}; " \
-                     f"see {srv.data_dir / 'server.log'}"
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One server shared by a module's tests (they use fresh names, so they do not interfere)."""
     srv = started(tmp_path_factory.mktemp("plinth") / "data")
     yield srv
-    stop_checked(srv)
+    support.stop_checked(srv)
 
 
 @pytest.fixture(scope="module")

@@ -147,6 +147,18 @@ def make_run(srv, experiment_id, token="admin", **fields):
     return expect(srv.request("POST", "/api/v1/runs", body, token=token), 201)
 
 
+def stop_checked(srv):
+    """Stops a server that must still be running; a server that died mid-module, or that does
+    not exit 0 on SIGTERM, is an error."""
+    died = srv.proc is not None and srv.proc.poll() is not None
+    code = srv.proc.returncode if died else None
+    stop_code = srv.stop()
+    assert not died, f"plinth server died during the module with exit code {code}; " \
+                     f"see {srv.data_dir / 'server.log'}"
+    assert stop_code == 0, f"plinth server exited with {stop_code} on SIGTERM at the end of " \
+                           f"the module (want 0); see {srv.data_dir / 'server.log'}"
+
+
 # --- audit -------------------------------------------------------------------------------------
 
 def audit_events(srv, token="admin", after_seq=None):

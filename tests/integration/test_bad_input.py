@@ -12,7 +12,7 @@ import pytest
 
 from support import (ZERO_ID, HttpReader, PlinthServer, assert_error, assert_live, connect,
                      expect, make_experiment, make_run, make_token, read_http_response,
-                     request_head, send_streaming, uniq)
+                     request_head, send_streaming, stop_checked, uniq)
 
 
 class Ctx:
@@ -193,9 +193,7 @@ def small_server(tmp_path_factory):
     srv = PlinthServer(tmp_path_factory.mktemp("small") / "data",
                        extra_args=["--max-body-bytes", "1048576"]).start()
     yield srv
-    alive = srv.proc.poll() is None
-    srv.stop()
-    assert alive, "the server with a small body limit died"
+    stop_checked(srv)
 
 
 @pytest.fixture(scope="module")
@@ -398,3 +396,72 @@ def test_slowloris_connections_do_not_starve_other_clients(server):
         for s in socks:
             s.close()
     assert_live(server)
+
+
+# --- timeouts ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def quick_server(tmp_path_factory):
+    srv = PlinthServer(tmp_path_factory.mktemp("quick") / "data",
+                       extra_args=["--request-timeout", "1", "--idle-timeout", "1"]).start()
+    yield srv
+    stop_checked(srv)
+
+
+def _closed_within(sock, seconds, dribble=None):
+    """Seconds until the server closes `sock` (reading and discarding any answer), or None."""
+    t0 = time.time()
+    sock.settimeout(0.2)
+    while time.time() - t0 < seconds:
+        if dribble:
+            try:
+                sock.sendall(dribble)
+            except OSError:
+                return time.time() - t0
+        try:
+            if sock.recv(65536) == b"":
+                return time.time() - t0
+        except socket.timeout:
+            continue
+        except OSError:
+            return time.time() - t0
+    return None
+
+
+def test_a_request_that_never_finishes_its_headers_is_cut_off(quick_server):
+    s = connect(quick_server.port)
+    try:
+        s.sendall(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n")
+        took = _closed_within(s, 6, dribble=b"X-Slow: 1\r\n")
+        assert took is not None, "a slowloris connection was still open after 6s " \
+                                 "with --request-timeout 1"
+    finally:
+        s.close()
+    assert_live(quick_server)
+
+
+def test_a_request_whose_body_never_arrives_is_cut_off(quick_server):
+    s = connect(quick_server.port)
+    try:
+        s.sendall(request_head("PUT", "/api/v1/uploads", token=quick_server.admin_token,
+                               content_length=1000) + b"only a little")
+        took = _closed_within(s, 6)
+        assert took is not None, "a stalled body was still being waited for after 6s " \
+                                 "with --request-timeout 1"
+    finally:
+        s.close()
+    assert_live(quick_server)
+
+
+def test_an_idle_keep_alive_connection_is_closed(quick_server):
+    s = connect(quick_server.port)
+    try:
+        s.sendall(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        reader = HttpReader(s)
+        assert reader.next(timeout=5)[0] == 200
+        took = _closed_within(s, 6)
+        assert took is not None, "an idle keep-alive connection was still open after 6s " \
+                                 "with --idle-timeout 1"
+    finally:
+        s.close()
+    assert_live(quick_server)

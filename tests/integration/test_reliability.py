@@ -2,12 +2,13 @@
 
 import http.client
 import json
+import os
 import signal
 import threading
 import time
 
-from support import (audit_events, audit_verify, expect, list_all, make_experiment, make_run,
-                     recheck_chain)
+from support import (audit_events, audit_verify, connect, expect, list_all, make_experiment,
+                     make_run, recheck_chain, request_head, sha256)
 
 WORKERS = 4
 BATCH = 100
@@ -89,4 +90,30 @@ def test_acknowledged_metrics_survive_kill_9_and_the_chain_verifies(fresh_server
     # the server still takes writes after the crash
     expect(srv.request("POST", f"/api/v1/runs/{run['id']}/metrics",
                        {"metrics": [{"key": "after", "value": 1.0}]}), 200)
+    assert audit_verify(srv)["ok"] is True
+
+
+def test_an_upload_cut_off_by_kill_9_leaves_the_previous_artifact(fresh_server):
+    srv = fresh_server.start()
+    exp = make_experiment(srv)
+    run = make_run(srv, exp["id"])
+    path = f"/api/v1/runs/{run['id']}/artifacts/model.bin"
+    old = os.urandom(100_000)
+    expect(srv.request("PUT", path, old), 201)
+    # replace it, but the server dies half way through the body
+    sock = connect(srv.port)
+    try:
+        sock.sendall(request_head("PUT", path, token=srv.admin_token,
+                                  headers={"Content-Type": "application/octet-stream"},
+                                  content_length=8 << 20))
+        sock.sendall(os.urandom(4 << 20))
+        time.sleep(0.2)
+        assert srv.stop(signal.SIGKILL) == -signal.SIGKILL
+    finally:
+        sock.close()
+    srv.start()
+    st, got, _ = srv.request("GET", path, raw=True)
+    assert st == 200 and got == old, f"after kill -9 mid-upload: {st}, {len(got)} bytes"
+    listing = expect(srv.request("GET", f"/api/v1/runs/{run['id']}/artifacts"), 200)["items"]
+    assert listing == [{"path": "model.bin", "sha256": sha256(old), "size": len(old)}]
     assert audit_verify(srv)["ok"] is True

@@ -271,6 +271,14 @@ def test_artifact_round_trips_binary_bytes(server, run):
         listing["items"]
 
 
+def test_a_large_artifact_round_trips(server, run):
+    data = os.urandom(24 << 20)
+    body = expect(server.request("PUT", f"/api/v1/runs/{run['id']}/artifacts/big.bin", data), 201)
+    assert body["sha256"] == sha256(data) and body["size"] == len(data)
+    st, got, _ = server.request("GET", f"/api/v1/runs/{run['id']}/artifacts/big.bin", raw=True)
+    assert st == 200 and got == data
+
+
 def test_empty_and_nested_artifacts(server, run):
     rid = run["id"]
     expect(server.request("PUT", f"/api/v1/runs/{rid}/artifacts/empty.txt", b""), 201)

@@ -200,6 +200,17 @@ def test_sigterm_shuts_down_promptly_with_an_idle_keep_alive_connection_open(fre
         conn.close()
 
 
+def test_repeated_start_and_sigterm_always_exit_0(fresh_server):
+    """A clean shutdown must not depend on luck: many short lives on one data dir."""
+    codes = []
+    for i in range(150):
+        fresh_server.start()
+        make_experiment(fresh_server, name=f"cycle-{i}")
+        codes.append(fresh_server.stop())
+    bad = [(i, c) for i, c in enumerate(codes) if c != 0]
+    assert not bad, f"SIGTERM exit codes other than 0 (cycle, code): {bad}"
+
+
 def test_data_written_before_sigterm_is_there_after_restart(fresh_server):
     fresh_server.start()
     exp = make_experiment(fresh_server)

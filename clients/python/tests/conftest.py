@@ -3,21 +3,17 @@ clients for it with the roles the tests need. Set PLINTH_BIN to test another bin
 
 import pathlib
 import sys
-import uuid
 
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))                                       # client_helpers
 sys.path.insert(0, str(HERE.parent))                                # the plinth package
 sys.path.insert(0, str(HERE.parents[2] / "tests" / "harness"))      # PlinthServer
 
 import plinth  # noqa: E402
+from client_helpers import unique  # noqa: E402
 from plinth_server import PlinthServer  # noqa: E402
-
-
-def unique(prefix):
-    """A fresh valid name, so tests sharing one server never collide."""
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,13 @@ namespace plinth::storage {
 
 namespace {
 
-// One queued Write() call; lives on the caller's stack until `done`.
+// One queued Write() call; lives on the caller's stack until `done`. Each has its own condition
+// variable so that a commit wakes exactly the callers it completed.
 struct PendingWrite {
-  const TxFunction* fn;
+  const TxFunction* fn = nullptr;
   Status result;
-  bool done = false;
+  bool done = false;              // guarded by Impl::mu
+  std::condition_variable wake;   // signalled, under Impl::mu, once done
 };
 
 Status RunGuarded(const TxFunction& fn, SqlTx& tx) {
@@ -36,8 +38,8 @@ struct SqliteMetadataStore::Impl {
 
   std::mutex mu;
   std::condition_variable work_ready;  // the writer waits on this
-  std::condition_variable work_done;   // callers wait on this
   std::deque<PendingWrite*> queue;     // guarded by mu
+  bool writer_idle = false;            // guarded by mu: the writer waits on work_ready
   bool stopping = false;               // guarded by mu
   std::thread writer_thread;
 
@@ -55,7 +57,9 @@ void SqliteMetadataStore::Impl::WriterLoop() {
   for (;;) {
     {
       std::unique_lock lock(mu);
+      writer_idle = true;
       work_ready.wait(lock, [&] { return !queue.empty() || stopping; });
+      writer_idle = false;
       if (queue.empty()) return;  // stopping, and nothing left to do
       while (!queue.empty() && static_cast<int>(group.size()) < options.max_group) {
         group.push_back(queue.front());
@@ -64,10 +68,14 @@ void SqliteMetadataStore::Impl::WriterLoop() {
     }
     CommitGroup(group);
     {
+      // Notify under the lock: a caller may return and destroy its PendingWrite as soon as it
+      // sees `done`.
       std::lock_guard lock(mu);
-      for (PendingWrite* w : group) w->done = true;
+      for (PendingWrite* w : group) {
+        w->done = true;
+        w->wake.notify_one();
+      }
     }
-    work_done.notify_all();
     group.clear();
   }
 }
@@ -146,12 +154,14 @@ SqliteMetadataStore::~SqliteMetadataStore() {
 }
 
 Status SqliteMetadataStore::Write(const TxFunction& fn) {
-  PendingWrite pending{&fn, Status::Ok(), false};
+  PendingWrite pending;
+  pending.fn = &fn;
   std::unique_lock lock(impl_->mu);
   if (impl_->stopping) return Unavailable("the metadata store is shutting down");
   impl_->queue.push_back(&pending);
-  impl_->work_ready.notify_one();
-  impl_->work_done.wait(lock, [&] { return pending.done; });
+  // A busy writer takes the whole queue when it finishes its group; only an idle one needs waking.
+  if (impl_->writer_idle) impl_->work_ready.notify_one();
+  pending.wake.wait(lock, [&] { return pending.done; });
   return pending.result;
 }
 

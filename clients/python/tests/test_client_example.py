@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import unique
+from client_helpers import unique
 
 pytest.importorskip("xgboost")
 SCRIPT = pathlib.Path(__file__).resolve().parents[3] / "examples" / "train_xgboost.py"

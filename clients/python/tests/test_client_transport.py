@@ -1,11 +1,13 @@
 """The transport: errors, keep-alive reuse and reconnecting after a dropped connection."""
 
 import socket
+import time
 
 import pytest
 
 import plinth
 from plinth.transport import error_from_response
+from plinth_server import PlinthServer
 
 
 def test_error_carries_status_code_message_and_request_id(server):
@@ -50,6 +52,17 @@ def test_reconnects_after_the_server_drops_the_connection(server):
         assert client.whoami()["role"] == "admin"
         assert client._transport.reconnects == 1
         assert client._transport._conn.sock is not sock
+
+
+def test_post_after_the_server_closed_an_idle_connection_is_sent_once(tmp_path):
+    with PlinthServer(tmp_path / "data", extra_args=["--idle-timeout", "1"]) as srv:
+        with plinth.Client(srv.url, srv.admin_token) as client:
+            experiment = client.create_experiment("idle")
+            for expected_reconnects in (1, 2):
+                time.sleep(1.5)  # past the server's idle timeout: it closes the connection
+                client.create_run(experiment["id"])
+                assert client._transport.reconnects == expected_reconnects
+            assert len(client.search_runs(experiment["id"])) == 2
 
 
 def test_no_retry_when_the_server_is_gone():

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import plinth
-from conftest import unique
+from client_helpers import unique
 
 MODEL_BYTES = json.dumps({"learner": {"trees": [1, 2, 3]}, "version": [1, 7, 4]}).encode()
 SIGNATURE = ["hour", "day_of_week", ("temperature", "double"), {"name": "rain", "type": "float"}]

@@ -6,7 +6,7 @@ import os
 import pytest
 
 import plinth
-from conftest import unique
+from client_helpers import unique
 
 
 class CountingTransport:
@@ -20,6 +20,9 @@ class CountingTransport:
     def request(self, method, path, **kwargs):
         self.calls.append((method, path))
         return self.inner.request(method, path, **kwargs)
+
+    def close(self):
+        self.inner.close()
 
     def count(self, method, suffix):
         return sum(1 for m, p in self.calls if m == method and p.endswith(suffix))

@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+import sqlite3
 
 import pytest
 
 import plinth
-from conftest import unique
+from client_helpers import unique
+from plinth_server import PlinthServer
 
 
 def test_whoami_and_from_data_dir(server, admin):
@@ -86,3 +88,34 @@ def test_audit_log_pages_and_verifies(server, admin, scientist, experiment):
     verdict = scientist.verify_audit()  # viewer role suffices
     assert verdict["ok"] is True and verdict["first_bad_seq"] is None
     assert verdict["events"] >= len(events)
+
+
+def test_verify_reports_an_edited_event(tmp_path):
+    """Edits one audit row behind a stopped server's back; both the server's verdict and a
+    re-check of the listed events must point at it. Knows the embedded store's table layout
+    (audit_events in DATA_DIR/plinth.db) and skips if that changed."""
+    srv = PlinthServer(tmp_path / "data")
+    srv.start()
+    try:
+        with plinth.Client(srv.url, srv.admin_token) as client:
+            client.create_experiment(unique("exp"))
+            client.create_experiment(unique("exp"))
+            assert client.verify_audit()["ok"] is True
+        srv.stop()
+        db = sqlite3.connect(tmp_path / "data" / "plinth.db")
+        try:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_events'").fetchone():
+                pytest.skip("the embedded store has no audit_events table any more")
+            with db:
+                db.execute("""UPDATE audit_events SET details = '{"name":"forged"}' WHERE seq = 2""")
+        finally:
+            db.close()
+        srv.start()
+        with plinth.Client(srv.url, srv.admin_token) as client:
+            verdict = client.verify_audit()
+            events = client.audit_events()
+        assert verdict["ok"] is False and verdict["first_bad_seq"] == 2 and verdict["message"]
+        assert events[1]["details"] == {"name": "forged"}
+        assert _recompute_chain(events) == 2
+    finally:
+        srv.stop()

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The `make demo` tour (shared/DEMO.md): a server on the embedded default, then the loop that
+# exists today: tokens and roles, training with the XGBoost example, the MAPE gate, approval with
+# separation of duties, aliases and rollback, run search, lineage and the audit chain.
+# Usage: scripts/demo.sh [--keep]   (--keep leaves the server running for exploration)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+keep=0
+[ "${1:-}" = "--keep" ] && keep=1
+PLINTH=$PWD/build/plinth
+PY=/usr/bin/python3
+export PLINTH_DATA_DIR=$PWD/demo-data
+rm -rf "$PLINTH_DATA_DIR"
+mkdir -p "$PLINTH_DATA_DIR"
+
+step() { printf '\n\033[1m[%s] %s\033[0m\n' "$1" "$2"; }
+json_field() { $PY -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
+
+"$PLINTH" server --host 127.0.0.1 --port 0 > "$PLINTH_DATA_DIR/server.log" 2>&1 &
+server_pid=$!
+stop_server() { kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true; }
+[ $keep -eq 1 ] || trap stop_server EXIT
+for _ in $(seq 100); do [ -s "$PLINTH_DATA_DIR/server.port" ] && break; sleep 0.05; done
+port=$(cat "$PLINTH_DATA_DIR/server.port")
+
+step 1/7 "Server"
+echo "plinth listening on http://127.0.0.1:$port; metadata in SQLite (WAL), artifacts by SHA-256"
+echo "admin token written to demo-data/admin.token (mode $(stat -c %a "$PLINTH_DATA_DIR/admin.token"))"
+
+step 2/7 "Tokens and roles"
+sam=$("$PLINTH" tokens create sam --role scientist --json | json_field '["token"]')
+ana=$("$PLINTH" tokens create ana --role approver --json | json_field '["token"]')
+raj=$("$PLINTH" tokens create raj --role approver --json | json_field '["token"]')
+echo "scientist 'sam', approvers 'ana' and 'raj' created; only their SHA-256 hashes are stored"
+if "$PLINTH" --token "$sam" tokens list > /dev/null 2>"$PLINTH_DATA_DIR/err"; then
+  echo "unexpected: a scientist listed tokens"; exit 1
+fi
+echo "sam lists tokens -> $(cat "$PLINTH_DATA_DIR/err")"
+
+step 3/7 "Training (examples/train_xgboost.py, Debian's python3-xgboost)"
+$PY examples/train_xgboost.py --url "http://127.0.0.1:$port" --token "$sam" \
+  --experiment demand-forecast --model demand --seed 42 --rounds 100
+
+step 4/7 "Gate and approval"
+echo "the version waits in $("$PLINTH" versions get demand 1 --json | json_field '["status"]')"
+"$PLINTH" --token "$sam" versions approve demand 1 > /dev/null 2>"$PLINTH_DATA_DIR/err" || true
+echo "sam approves his own version -> $(cat "$PLINTH_DATA_DIR/err")"
+"$PLINTH" --token "$ana" versions approve demand 1 --comment "MAPE under the gate" --json \
+  | json_field '["status"] + " by " + d["decided_by"]'
+
+step 5/7 "Aliases: champion, a challenger, and a rollback"
+"$PLINTH" --token "$ana" aliases set demand champion 1 > /dev/null
+echo "champion -> version 1"
+echo "ana trains a challenger herself:"
+$PY examples/train_xgboost.py --url "http://127.0.0.1:$port" --token "$ana" \
+  --experiment demand-forecast --model demand --seed 7 --rounds 150
+"$PLINTH" --token "$ana" versions approve demand 2 > /dev/null 2>"$PLINTH_DATA_DIR/err" || true
+echo "ana approves her own version -> $(cat "$PLINTH_DATA_DIR/err")"
+"$PLINTH" --token "$raj" versions approve demand 2 --comment "challenger" > /dev/null
+echo "raj approves version 2"
+"$PLINTH" --token "$ana" aliases set demand champion 2 > /dev/null
+moved_ms=$("$PLINTH" aliases get demand champion --json | json_field '["set_ms"]')
+echo "champion -> version 2"
+sleep 0.01
+"$PLINTH" --token "$ana" aliases set demand champion 1 > /dev/null
+echo "rollback: champion -> version $("$PLINTH" aliases get demand champion --json | json_field '["version"]')"
+echo "champion at $moved_ms pointed at version $("$PLINTH" aliases get demand champion --at-ms "$moved_ms" --json | json_field '["version"]')"
+
+step 6/7 "Experiment tracking"
+exp=$("$PLINTH" experiments list --name demand-forecast --json | json_field '[0]["id"]')
+"$PLINTH" runs search --experiment "$exp" --filter "metrics.mape < 0.15" --order-by "metrics.mape ASC"
+
+step 7/7 "Governance"
+"$PLINTH" versions get demand 1 --json | $PY -c '
+import json, sys
+v = json.load(sys.stdin)
+l = v["lineage"]
+print("lineage: demand v%d <- run %s (experiment %s), params %s, artifact sha256 %s..."
+      % (v["version"], l["run_id"], l["experiment_id"], l["run_params"], l["artifact_sha256"][:16]))'
+"$PLINTH" audit verify
+
+if [ $keep -eq 1 ]; then
+  echo
+  echo "The server keeps running (pid $server_pid). Try:"
+  echo "  export PLINTH_DATA_DIR=$PLINTH_DATA_DIR"
+  echo "  build/plinth models get demand; build/plinth audit list"
+  echo "Stop it with: kill $server_pid"
+fi
