@@ -50,6 +50,9 @@ TARGET_RATIO = 4.0
 TARGET_SINGLE_RPS = 20_000
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# A measurement during which the rest of the machine kept more than this many cores busy is
+# flagged as disturbed (loopback's kernel work charged outside both processes is well below it).
+DISTURBED_CORES = 0.25
 
 
 def log(msg=""):
@@ -193,6 +196,8 @@ def describe(res):
          f"p50 {res['p50_ms']:7.2f} ms  p99 {res['p99_ms']:7.2f} ms  errors {res['errors']}  "
          f"cores: server {res['server_cores']:.2f} generator {res['generator_cores']:.2f} "
          f"other {res['other_cores']:.2f}")
+    if res["other_cores"] > DISTURBED_CORES:
+        s += "  (disturbed: other work was running)"
     if res["errors"]:
         s += f"\n      error kinds {res['error_kinds']} first: {res['first_error'][:200]}"
     return s
@@ -426,6 +431,11 @@ def main():
         log(f"  [{verdict(s['plinth_single_rps'] >= TARGET_SINGLE_RPS)}] single-metric >= "
             f"{TARGET_SINGLE_RPS:,} calls/s: {s['plinth_single_rps']:,.0f}")
         log(f"  errors (non-200 or wrong count, all runs): {s['errors']}")
+        disturbed = sum(1 for *_, res in runs if res["other_cores"] > DISTURBED_CORES)
+        s["disturbed_measurements"] = disturbed
+        if disturbed:
+            log(f"  WARNING: {disturbed} of {len(runs)} measurements ran while other work kept more than "
+                f"{DISTURBED_CORES} cores busy; those figures are low. Re-run on an idle machine.")
         results["markdown_row"] = (
             f"| {results['date']} | {mach['nproc']} x {mach['cpu']} | {s['plinth_batch_mps']:,.0f} | "
             f"{s['peer_batch_mps']:,.0f} | {s['batch_ratio']:.2f}x | {s['plinth_single_rps']:,.0f} | "

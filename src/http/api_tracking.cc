@@ -11,17 +11,15 @@ using nlohmann::json;
 
 namespace {
 
+// An optional list of strings; absent or null is empty.
 Result<std::vector<std::string>> StringList(const Json& body, const char* field) {
   std::vector<std::string> out;
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) return out;
-  if (it->is_string()) {  // a single item is accepted as a one-item list
-    out.push_back(it->get<std::string>());
-    return out;
-  }
-  if (!it->is_array()) return InvalidArgument(std::string("'") + field + "' must be a list of strings");
+  auto wrong = [&] { return InvalidArgument(std::string("'") + field + "' must be a list of strings"); };
+  if (!it->is_array()) return wrong();
   for (const auto& v : *it) {
-    if (!v.is_string()) return InvalidArgument(std::string("'") + field + "' must be a list of strings");
+    if (!v.is_string()) return wrong();
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -66,8 +64,6 @@ void AddTrackingRoutes(Router& router, service::PlinthService& service) {
     RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
     tracking::RunSearch search;
     RESPOND_ASSIGN(search.experiment_ids, StringList(body, "experiment_ids"));
-    RESPOND_ASSIGN(auto single, OptionalString(body, "experiment_id"));
-    if (single) search.experiment_ids.push_back(*single);
     RESPOND_ASSIGN(auto filter, OptionalString(body, "filter"));
     search.filter = filter.value_or("");
     RESPOND_ASSIGN(search.order_by, StringList(body, "order_by"));

@@ -215,13 +215,13 @@ void HttpServer::Start() {
 
 void HttpServer::Stop() {
   if (impl_->stopped.exchange(true)) return;
-  asio::post(impl_->ioc, [this] {
-    beast::error_code ignored;
-    impl_->acceptor.close(ignored);
-  });
+  // Stop the threads first and close the acceptor after: closing it while a thread may still
+  // run the accept handler races with that handler's next async_accept.
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
 }
 
 }  // namespace plinth::http
