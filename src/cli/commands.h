@@ -20,5 +20,6 @@ void AddVersionsCommands(CLI::App& app, CommandContext& ctx);
 void AddAliasesCommands(CLI::App& app, CommandContext& ctx);
 void AddTokensCommands(CLI::App& app, CommandContext& ctx);  // tokens ... and whoami
 void AddAuditCommands(CLI::App& app, CommandContext& ctx);
+void AddDriftCommand(CLI::App& app, CommandContext& ctx);  // runs locally: no server needed
 
 }  // namespace plinth::cli

@@ -8,6 +8,7 @@ std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service) {
   AddSystemRoutes(*router, service);
   AddTrackingRoutes(*router, service);
   AddRegistryRoutes(*router, service);
+  AddServingRoutes(*router, service);
   return router;
 }
 

@@ -15,5 +15,6 @@ std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service);
 void AddSystemRoutes(Router& router, service::PlinthService& service);    // health, tokens, audit
 void AddTrackingRoutes(Router& router, service::PlinthService& service);  // experiments, runs
 void AddRegistryRoutes(Router& router, service::PlinthService& service);  // uploads, models
+void AddServingRoutes(Router& router, service::PlinthService& service);   // endpoints, /v2/models
 
 }  // namespace plinth::http

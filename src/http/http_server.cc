@@ -87,6 +87,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string_view client_id(client_bsv.data(), client_bsv.size());
     request.request_id = (!client_id.empty() && client_id.size() <= 128) ? std::string(client_id)
                                                                          : NewId();
+    auto routing_bsv = req["X-Routing-Key"];
+    request.routing_key.assign(routing_bsv.data(), routing_bsv.size());
     request.body = req.body();
     Response response;
     if (request.path.empty() || request.path.front() != '/') {

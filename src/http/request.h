@@ -22,6 +22,7 @@ struct Request {
   std::string_view body;
   std::string authorization;                       // the Authorization header
   std::string request_id;
+  std::string routing_key;                         // the X-Routing-Key header (A/B stickiness)
   auth::Principal principal;                       // set by the router for authenticated routes
 
   std::optional<std::string_view> Query(const std::string& key) const {

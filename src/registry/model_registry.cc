@@ -235,15 +235,16 @@ Result<ModelVersion> ModelRegistry::RegisterVersion(const auth::Principal& actor
     ASSIGN_OR_RETURN(tracking::ArtifactInfo art,
                      tracking_.GetArtifactInfo(*req.run_id, *req.artifact_path));
     v.artifact_sha256 = art.sha256;
-    v.artifact_size = art.size;
     v.lineage = Lineage{run.id, run.experiment_id, art.path, run.params};
     if (!v.data_version) v.data_version = run.data_version;
   } else {
-    // Reading the upload checks it against its SHA-256 before it becomes a model version.
-    ASSIGN_OR_RETURN(std::string bytes, blobs_.Get(*req.upload_sha256));
     v.artifact_sha256 = *req.upload_sha256;
-    v.artifact_size = static_cast<int64_t>(bytes.size());
   }
+  // Reading the file checks it against its SHA-256 before it becomes a model version, and lets
+  // the flavor check load it.
+  ASSIGN_OR_RETURN(std::string bytes, blobs_.Get(v.artifact_sha256));
+  v.artifact_size = static_cast<int64_t>(bytes.size());
+  if (artifact_check_) RETURN_IF_ERROR(artifact_check_(v.flavor, bytes));
   std::string metrics_json = json(v.metrics).dump();
   std::string params_json = json(v.params).dump();
   std::string run_params_json = json(v.lineage.run_params).dump();
@@ -354,7 +355,18 @@ Result<AliasMove> ModelRegistry::SetAlias(const auth::Principal& actor, const st
                                   "models/" + model + "/aliases/" + alias,
                                   json{{"version", version}}.dump());
   }));
+  std::vector<AliasListener> listeners;
+  {
+    std::lock_guard lock(listeners_mu_);
+    listeners = alias_listeners_;
+  }
+  for (const auto& listener : listeners) listener(move);
   return move;
+}
+
+void ModelRegistry::AddAliasListener(AliasListener listener) {
+  std::lock_guard lock(listeners_mu_);
+  alias_listeners_.push_back(std::move(listener));
 }
 
 Result<AliasMove> ModelRegistry::GetAlias(const std::string& model, const std::string& alias,

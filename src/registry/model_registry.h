@@ -7,6 +7,8 @@
 // kept so that the version an alias named at any time can be answered. Every change appends its
 // audit event in the same transaction. Thread-safe.
 
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,10 +56,23 @@ class ModelRegistry {
   Result<std::vector<AliasMove>> AliasHistory(const std::string& model, const std::string& alias,
                                               const PageRequest& page);
 
+  // Called after every committed alias move (serving follows aliases through this). Listeners
+  // run on the thread that moved the alias and must not call back into SetAlias.
+  using AliasListener = std::function<void(const AliasMove&)>;
+  void AddAliasListener(AliasListener listener);
+
+  // Checks a model file against its flavor at registration (serving's runtimes provide it).
+  // Flavors the check does not know are stored as opaque artifacts. Set once at start-up.
+  using ArtifactCheck = std::function<Status(std::string_view flavor, std::string_view bytes)>;
+  void SetArtifactCheck(ArtifactCheck check) { artifact_check_ = std::move(check); }
+
  private:
   storage::MetadataStore& store_;
   storage::BlobStore& blobs_;
   tracking::TrackingStore& tracking_;
+  ArtifactCheck artifact_check_;
+  std::mutex listeners_mu_;
+  std::vector<AliasListener> alias_listeners_;  // guarded by listeners_mu_
 };
 
 }  // namespace plinth::registry

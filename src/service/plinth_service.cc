@@ -1,6 +1,10 @@
 #include "service/plinth_service.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
+
+#include "serving/runtime_factory.h"
 
 namespace plinth::service {
 
@@ -10,7 +14,18 @@ PlinthService::PlinthService(storage::MetadataStore& metadata, storage::BlobStor
       audit_(metadata),
       tokens_(metadata),
       tracking_(metadata, blobs),
-      registry_(metadata, blobs, tracking_) {}
+      registry_(metadata, blobs, tracking_),
+      endpoints_(metadata, registry_) {}
+
+namespace {
+// Flavors serving can load are checked at registration; any other flavor is stored as an
+// opaque artifact (it can be registered and tracked, not deployed).
+Status CheckServableArtifact(std::string_view flavor, std::string_view bytes) {
+  const auto& servable = serving::SupportedFlavors();
+  if (std::find(servable.begin(), servable.end(), flavor) == servable.end()) return Status::Ok();
+  return serving::ValidateModelArtifact(flavor, bytes);
+}
+}  // namespace
 
 Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStore& metadata,
                                                            storage::BlobStore& blobs) {
@@ -19,6 +34,12 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   RETURN_IF_ERROR(service->tokens_.InitSchema());
   RETURN_IF_ERROR(service->tracking_.InitSchema());
   RETURN_IF_ERROR(service->registry_.InitSchema());
+  RETURN_IF_ERROR(service->endpoints_.InitSchema());
+  service->registry_.SetArtifactCheck(CheckServableArtifact);
+  PlinthService* raw = service.get();
+  service->registry_.AddAliasListener(
+      [raw](const registry::AliasMove& move) { raw->endpoints_.OnAliasMoved(move); });
+  RETURN_IF_ERROR(service->endpoints_.LoadAll());
   return service;
 }
 

@@ -7,6 +7,7 @@
 #include "auth/audit_log.h"
 #include "auth/token_store.h"
 #include "registry/model_registry.h"
+#include "serving/endpoint_manager.h"
 #include "storage/blob_store.h"
 #include "storage/metadata_store.h"
 #include "tracking/tracking_store.h"
@@ -15,7 +16,8 @@ namespace plinth::service {
 
 class PlinthService {
  public:
-  // Builds the subsystems and creates their tables. The stores must outlive the service.
+  // Builds the subsystems, creates their tables and loads the persisted endpoints. The stores
+  // must outlive the service.
   static Result<std::unique_ptr<PlinthService>> Open(storage::MetadataStore& metadata,
                                                      storage::BlobStore& blobs);
 
@@ -23,6 +25,7 @@ class PlinthService {
   auth::AuditLog& audit() { return audit_; }
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
+  serving::EndpointManager& endpoints() { return endpoints_; }
   storage::BlobStore& blobs() { return blobs_; }
 
   // Content-addressed upload for direct model registration; audited as upload.create.
@@ -37,6 +40,7 @@ class PlinthService {
   auth::TokenStore tokens_;
   tracking::TrackingStore tracking_;
   registry::ModelRegistry registry_;
+  serving::EndpointManager endpoints_;
 };
 
 }  // namespace plinth::service

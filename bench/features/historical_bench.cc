@@ -1,0 +1,173 @@
+// plinth's side of the "Historical join, single view" benchmark (bench/features/historical_join.py
+// runs it beside the pandas peer and compares). Uses the feature store library in process, as the
+// server will: a SQLite metadata store, FeatureStore::Ingest of the feature CSV, then
+// GetHistoricalFeatures for the entity CSV, written as CSV to --out.
+//
+//   plinth_bench_features_historical --features F.csv --entities E.csv --out O.csv --work DIR
+//       [--ttl-seconds 86400] [--threads 2] [--rounds 1]
+//
+// The feature CSV's header is entity_id,event_timestamp,<features...> (all float). Each round
+// uses a fresh store under DIR and prints one JSON line:
+//   {"round": 0, "ingest_s": .., "historical_s": .., "historical_read_s": .., "historical_join_s":
+//    .., "historical_write_s": .., "rows_in": .., "rows_out": .., "max_rss_mb": ..}
+// ingest_s counts reading the file and the durable ingest; historical_s counts reading the
+// entity file, parsing, the join, and writing the output file.
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "auth/audit_log.h"
+#include "features/definitions.h"
+#include "features/feature_store.h"
+#include "storage/sqlite/sqlite_metadata_store.h"
+
+namespace {
+
+using namespace plinth;
+using namespace plinth::features;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "plinth_bench_features_historical: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void Check(const Status& s, const char* what) {
+  if (!s.ok()) Die(std::string(what) + ": " + s.ToString() + " " + s.details_json());
+}
+
+std::string ReadFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) Die("cannot open " + path);
+  std::string out(static_cast<size_t>(std::filesystem::file_size(path)), '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n <= 0) Die("cannot read " + path);
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return out;
+}
+
+std::vector<std::string> HeaderOf(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  for (std::string col; std::getline(ss, col, ',');) out.push_back(col);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> args = {{"--ttl-seconds", "86400"},
+                                             {"--threads", "2"},
+                                             {"--rounds", "1"}};
+  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+  for (const char* required : {"--features", "--entities", "--out", "--work"}) {
+    if (!args.count(required)) Die(std::string("missing ") + required);
+  }
+  const int threads = std::stoi(args["--threads"]);
+  const int rounds = std::stoi(args["--rounds"]);
+  std::vector<std::string> header = HeaderOf(args["--features"]);
+  if (header.size() < 3 || header[0] != "entity_id" || header[1] != "event_timestamp") {
+    Die("the feature CSV must start with entity_id,event_timestamp");
+  }
+  std::string view_json = R"({"name": "stats", "entities": ["entity"], "ttl_seconds": )" +
+                          args["--ttl-seconds"] + R"(, "features": [)";
+  std::vector<std::string> refs;
+  for (size_t i = 2; i < header.size(); ++i) {
+    if (i > 2) view_json += ",";
+    view_json += R"({"name": ")" + header[i] + R"(", "type": "float"})";
+    refs.push_back("stats:" + header[i]);
+  }
+  view_json += "]}";
+  auth::Principal actor{"bench", "bench", auth::Role::kAdmin};
+
+  for (int round = 0; round < rounds; ++round) {
+    std::string dir = args["--work"] + "/round-" + std::to_string(round);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto meta = storage::SqliteMetadataStore::Open({dir + "/meta.db"});
+    if (!meta.ok()) Die(meta.status().ToString());
+    Check(auth::AuditLog(**meta).InitSchema(), "audit schema");
+    FeatureStoreOptions options;
+    options.metadata = meta->get();
+    options.offline_dir = dir + "/offline";
+    options.threads = threads;
+    auto store_or = FeatureStore::Open(options);
+    if (!store_or.ok()) Die(store_or.status().ToString());
+    auto& store = *store_or;
+    Check(store->registry()
+              .ApplyEntity(actor, *EntityFromJson(
+                                      R"({"name": "entity", "join_keys": [{"name": "entity_id", "type": "int"}]})"))
+              .status(),
+          "entity");
+    Check(store->registry().ApplyFeatureView(actor, *FeatureViewFromJson(view_json)).status(),
+          "view");
+
+    auto t0 = Clock::now();
+    std::string features = ReadFile(args["--features"]);
+    auto ingested = store->Ingest(actor, "stats", BatchFormat::kCsv, features);
+    Check(ingested.status(), "ingest");
+    auto t1 = Clock::now();
+    features = std::string();
+
+    auto t2 = Clock::now();
+    auto table = EntityTable::FromCsv(ReadFile(args["--entities"]), threads);
+    Check(table.status(), "entity rows");
+    auto t3 = Clock::now();
+    HistoricalOptions hopts;
+    hopts.threads = threads;
+    auto set = store->GetHistoricalFeatures(std::move(table).value(), refs, hopts);
+    Check(set.status(), "historical");
+    auto t4 = Clock::now();
+    int fd = ::open(args["--out"].c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) Die("cannot write " + args["--out"]);
+    Check(set->WriteCsv(
+              [fd](std::string_view piece) -> Status {
+                size_t done = 0;
+                while (done < piece.size()) {
+                  ssize_t n = ::write(fd, piece.data() + done, piece.size() - done);
+                  if (n <= 0) return Internal("write failed");
+                  done += static_cast<size_t>(n);
+                }
+                return Status::Ok();
+              },
+              threads),
+          "write");
+    ::close(fd);
+    auto t5 = Clock::now();
+
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    std::printf(
+        "{\"round\": %d, \"ingest_s\": %.4f, \"historical_s\": %.4f, \"historical_read_s\": %.4f, "
+        "\"historical_join_s\": %.4f, \"historical_write_s\": %.4f, \"rows_in\": %lld, "
+        "\"rows_out\": %zu, \"segment_bytes\": %llu, \"max_rss_mb\": %.1f}\n",
+        round, Seconds(t0, t1), Seconds(t2, t5), Seconds(t2, t3), Seconds(t3, t4), Seconds(t4, t5),
+        static_cast<long long>(ingested->record.rows), set->num_rows(),
+        static_cast<unsigned long long>(store->offline().Snapshot("stats")->bytes()),
+        usage.ru_maxrss / 1024.0);
+    std::fflush(stdout);
+  }
+  return 0;
+}

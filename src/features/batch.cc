@@ -1,0 +1,737 @@
+#include "features/batch.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/json_util.h"
+#include "features/csv.h"
+#include "features/entity_key.h"
+#include "features/event_time.h"
+#include "features/parallel.h"
+#include "features/value_text.h"
+
+namespace plinth::features {
+
+using internal::ParallelFor;
+
+double Column::Float(size_t i) const {
+  double d;
+  std::memcpy(&d, &values[i], sizeof(d));
+  return d;
+}
+
+Result<BatchFormat> ParseBatchFormat(std::string_view name) {
+  std::string_view base = name.substr(0, name.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  if (base == "csv" || base == "text/csv") return BatchFormat::kCsv;
+  if (base == "jsonl" || base == "ndjson" || base == "application/x-ndjson" ||
+      base == "application/jsonl" || base == "application/x-jsonlines" ||
+      base == "application/jsonlines") {
+    return BatchFormat::kJsonLines;
+  }
+  return InvalidArgument("'" + std::string(name) +
+                         "' is not a batch format: use CSV (text/csv) or JSON lines "
+                         "(application/x-ndjson)");
+}
+
+namespace {
+
+constexpr size_t kMaxValueText = 200;
+
+// A feature's rules, compiled for its type.
+struct Checker {
+  ValueType type = ValueType::kFloat;
+  bool not_null = false;
+  std::optional<double> min, max;
+  bool has_allowed = false;
+  std::unordered_set<uint64_t> allowed_bits;  // float (canonical bits), int, bool
+  std::unordered_set<std::string> allowed_strings;
+};
+
+uint64_t DoubleBits(double d) {
+  if (d == 0) d = 0;  // -0.0 and 0.0 compare equal
+  uint64_t u;
+  std::memcpy(&u, &d, sizeof(u));
+  return u;
+}
+
+Checker Compile(const Feature& f) {
+  Checker c;
+  c.type = f.type;
+  c.not_null = f.rules.not_null;
+  c.min = f.rules.min;
+  c.max = f.rules.max;
+  c.has_allowed = !f.rules.allowed_values.empty();
+  for (const std::string& v : f.rules.allowed_values) {
+    double d;
+    int64_t i;
+    bool b;
+    switch (f.type) {
+      case ValueType::kFloat:
+        if (ParseFloatText(v, &d)) c.allowed_bits.insert(DoubleBits(d));
+        break;
+      case ValueType::kInt:
+        if (ParseIntText(v, &i)) c.allowed_bits.insert(static_cast<uint64_t>(i));
+        break;
+      case ValueType::kBool:
+        if (ParseBoolText(v, &b)) c.allowed_bits.insert(b ? 1 : 0);
+        break;
+      case ValueType::kString:
+        c.allowed_strings.insert(v);
+        break;
+    }
+  }
+  return c;
+}
+
+// Where each input column goes.
+struct Layout {
+  std::vector<std::string> names;       // input columns, in input order
+  std::vector<int> key_input;           // per join key: its input column
+  int ts_input = -1;
+  std::vector<int> feature_input;       // per feature: its input column or -1
+  std::vector<std::string> column_name; // per input column (for reports)
+};
+
+Result<Layout> MakeLayout(const FeatureView& view, std::vector<std::string> names) {
+  Layout layout;
+  layout.key_input.assign(view.join_keys.size(), -1);
+  layout.feature_input.assign(view.features.size(), -1);
+  std::unordered_map<std::string, int> seen;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    if (!seen.emplace(name, static_cast<int>(i)).second) {
+      return InvalidArgument("column '" + name + "' appears twice in the batch");
+    }
+    int col = static_cast<int>(i);
+    if (name == kEventTimestampColumn) {
+      layout.ts_input = col;
+      continue;
+    }
+    bool found = false;
+    for (size_t k = 0; k < view.join_keys.size() && !found; ++k) {
+      if (view.join_keys[k].name == name) {
+        layout.key_input[k] = col;
+        found = true;
+      }
+    }
+    for (size_t f = 0; f < view.features.size() && !found; ++f) {
+      if (view.features[f].name == name) {
+        layout.feature_input[f] = col;
+        found = true;
+      }
+    }
+    if (!found) {
+      return InvalidArgument("column '" + (name.size() > 128 ? name.substr(0, 128) + "..." : name) +
+                             "' is not a join key, event_timestamp or feature of feature view '" +
+                             view.name + "' (version " + std::to_string(view.version) + ")");
+    }
+  }
+  for (size_t k = 0; k < view.join_keys.size(); ++k) {
+    if (layout.key_input[k] < 0) {
+      return InvalidArgument("the batch has no column for join key '" + view.join_keys[k].name +
+                             "' of feature view '" + view.name + "'");
+    }
+  }
+  if (layout.ts_input < 0) return InvalidArgument("the batch has no 'event_timestamp' column");
+  layout.names = std::move(names);
+  return layout;
+}
+
+// Rows being built by one thread.
+class PartBuilder {
+ public:
+  PartBuilder(const FeatureView& view, const std::vector<Checker>& checkers, size_t max_failures)
+      : view_(view), checkers_(checkers), max_failures_(max_failures) {
+    columns_.resize(view.features.size());
+    for (size_t f = 0; f < columns_.size(); ++f) columns_[f].type = view.features[f].type;
+    key_offsets_.push_back(0);
+  }
+
+  void Reserve(size_t rows) {
+    event_ms_.reserve(rows);
+    key_offsets_.reserve(rows + 1);
+    for (Column& c : columns_) {
+      c.values.reserve(rows);
+      c.valid.reserve(rows);
+    }
+  }
+
+  size_t rows() const { return event_ms_.size(); }
+  int64_t failure_count() const { return failure_count_; }
+  std::vector<RowFailure>& failures() { return failures_; }
+
+  void Fail(int64_t row, const std::string& column, const char* rule,
+            std::optional<std::string_view> value) {
+    ++failure_count_;
+    if (failures_.size() >= max_failures_) return;
+    RowFailure f{row, column, rule, std::nullopt};
+    if (value) f.value = std::string(value->substr(0, kMaxValueText));
+    failures_.push_back(std::move(f));
+  }
+
+  // --- Join keys: call once per key part, in join key order, then EndKey().
+  void KeyInt(int64_t v) { AppendIntKeyPart(v, &key_bytes_); }
+  void KeyString(std::string_view v, bool last) { AppendStringKeyPart(v, last, &key_bytes_); }
+  void EndKey() { key_offsets_.push_back(key_bytes_.size()); }
+
+  void Timestamp(int64_t ms) { event_ms_.push_back(ms); }
+
+  // --- Features.
+  void Null(size_t f, int64_t row) {
+    if (checkers_[f].not_null) Fail(row, view_.features[f].name, "not_null", std::nullopt);
+    columns_[f].values.push_back(0);
+    columns_[f].valid.push_back(0);
+  }
+
+  // `text` is only for failure reports; it is computed lazily by the caller through `text_fn`.
+  template <typename TextFn>
+  void Float(size_t f, double v, int64_t row, const TextFn& text_fn) {
+    const Checker& c = checkers_[f];
+    if ((c.min && v < *c.min)) Fail(row, view_.features[f].name, "min", text_fn());
+    if ((c.max && v > *c.max)) Fail(row, view_.features[f].name, "max", text_fn());
+    if (c.has_allowed && !c.allowed_bits.count(DoubleBits(v))) {
+      Fail(row, view_.features[f].name, "allowed_values", text_fn());
+    }
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof(bits));
+    columns_[f].values.push_back(bits);
+    columns_[f].valid.push_back(1);
+  }
+
+  template <typename TextFn>
+  void Int(size_t f, int64_t v, int64_t row, const TextFn& text_fn) {
+    const Checker& c = checkers_[f];
+    double d = static_cast<double>(v);
+    if ((c.min && d < *c.min)) Fail(row, view_.features[f].name, "min", text_fn());
+    if ((c.max && d > *c.max)) Fail(row, view_.features[f].name, "max", text_fn());
+    if (c.has_allowed && !c.allowed_bits.count(static_cast<uint64_t>(v))) {
+      Fail(row, view_.features[f].name, "allowed_values", text_fn());
+    }
+    columns_[f].values.push_back(static_cast<uint64_t>(v));
+    columns_[f].valid.push_back(1);
+  }
+
+  template <typename TextFn>
+  void Bool(size_t f, bool v, int64_t row, const TextFn& text_fn) {
+    const Checker& c = checkers_[f];
+    if (c.has_allowed && !c.allowed_bits.count(v ? 1 : 0)) {
+      Fail(row, view_.features[f].name, "allowed_values", text_fn());
+    }
+    columns_[f].values.push_back(v ? 1 : 0);
+    columns_[f].valid.push_back(1);
+  }
+
+  void String(size_t f, std::string_view v, int64_t row) {
+    const Checker& c = checkers_[f];
+    Column& col = columns_[f];
+    if (v.size() > kMaxStringValue) {
+      Fail(row, view_.features[f].name, "type", v);
+      v = std::string_view();
+    } else if (c.has_allowed && !c.allowed_strings.count(std::string(v))) {
+      Fail(row, view_.features[f].name, "allowed_values", v);
+    }
+    col.values.push_back((static_cast<uint64_t>(col.strings.size()) << 24) | v.size());
+    col.strings.append(v);
+    col.valid.push_back(1);
+  }
+
+  // A row whose cells could not be read at all: keeps the columns aligned.
+  void PadRow() {
+    if (key_offsets_.size() == event_ms_.size() + 1) EndKey();
+    event_ms_.push_back(0);
+    for (Column& c : columns_) {
+      c.values.push_back(0);
+      c.valid.push_back(0);
+    }
+  }
+
+  // Appends this part to `out` (the first part is moved).
+  void MoveInto(FeatureBatch* out) {
+    if (out->rows == 0 && out->key_offsets.empty()) {
+      out->rows = rows();
+      out->key_bytes = std::move(key_bytes_);
+      out->key_offsets = std::move(key_offsets_);
+      out->event_ms = std::move(event_ms_);
+      out->columns = std::move(columns_);
+      return;
+    }
+    uint64_t base = out->key_bytes.size();
+    out->key_bytes.append(key_bytes_);
+    for (size_t i = 1; i < key_offsets_.size(); ++i) out->key_offsets.push_back(base + key_offsets_[i]);
+    out->event_ms.insert(out->event_ms.end(), event_ms_.begin(), event_ms_.end());
+    for (size_t f = 0; f < columns_.size(); ++f) {
+      Column& dst = out->columns[f];
+      Column& src = columns_[f];
+      if (dst.type == ValueType::kString) {
+        uint64_t sbase = dst.strings.size();
+        dst.strings.append(src.strings);
+        for (uint64_t& v : src.values) v += sbase << 24;
+      }
+      dst.values.insert(dst.values.end(), src.values.begin(), src.values.end());
+      dst.valid.insert(dst.valid.end(), src.valid.begin(), src.valid.end());
+    }
+    out->rows += rows();
+  }
+
+ private:
+  const FeatureView& view_;
+  const std::vector<Checker>& checkers_;
+  size_t max_failures_;
+  std::string key_bytes_;
+  std::vector<uint64_t> key_offsets_;
+  std::vector<int64_t> event_ms_;
+  std::vector<Column> columns_;
+  std::vector<RowFailure> failures_;
+  int64_t failure_count_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_view text,
+                  PartBuilder& part, std::string* error) {
+  CsvReader reader(text);
+  std::vector<CsvField> fields;
+  fields.reserve(layout.names.size() + 1);
+  const size_t ncols = layout.names.size();
+  const size_t nkeys = view.join_keys.size();
+  int64_t row = 0;
+  while (reader.Next(&fields)) {
+    ++row;
+    if (fields.size() != ncols) {
+      part.Fail(row, "", "field_count", std::nullopt);
+      part.PadRow();
+      continue;
+    }
+    for (size_t k = 0; k < nkeys; ++k) {
+      const CsvField& cell = fields[layout.key_input[k]];
+      const JoinKey& key = view.join_keys[k];
+      if (cell.is_null()) {
+        part.Fail(row, key.name, "not_null", std::nullopt);
+      } else if (key.type == ValueType::kInt) {
+        int64_t v = 0;
+        if (!ParseIntText(cell.text, &v)) part.Fail(row, key.name, "type", cell.text);
+        part.KeyInt(v);
+      } else {
+        part.KeyString(cell.text, k + 1 == nkeys);
+      }
+    }
+    part.EndKey();
+    {
+      const CsvField& cell = fields[layout.ts_input];
+      int64_t ms = 0;
+      if (cell.is_null()) {
+        part.Fail(row, std::string(kEventTimestampColumn), "not_null", std::nullopt);
+      } else if (!ParseEventTimeMs(cell.text, &ms)) {
+        part.Fail(row, std::string(kEventTimestampColumn), "type", cell.text);
+      }
+      part.Timestamp(ms);
+    }
+    for (size_t f = 0; f < layout.feature_input.size(); ++f) {
+      int in = layout.feature_input[f];
+      if (in < 0) {
+        part.Null(f, row);
+        continue;
+      }
+      const CsvField& cell = fields[in];
+      ValueType type = view.features[f].type;
+      if (cell.is_null()) {
+        part.Null(f, row);
+        continue;
+      }
+      auto text_fn = [&cell] { return std::optional<std::string_view>(cell.text); };
+      switch (type) {
+        case ValueType::kFloat: {
+          double v;
+          if (ParseFloatText(cell.text, &v)) {
+            part.Float(f, v, row, text_fn);
+          } else {
+            part.Fail(row, view.features[f].name, "type", cell.text);
+            part.Float(f, 0, row, text_fn);
+          }
+          break;
+        }
+        case ValueType::kInt: {
+          int64_t v;
+          if (ParseIntText(cell.text, &v)) {
+            part.Int(f, v, row, text_fn);
+          } else {
+            part.Fail(row, view.features[f].name, "type", cell.text);
+            part.Int(f, 0, row, text_fn);
+          }
+          break;
+        }
+        case ValueType::kBool: {
+          bool v;
+          if (ParseBoolText(cell.text, &v)) {
+            part.Bool(f, v, row, text_fn);
+          } else {
+            part.Fail(row, view.features[f].name, "type", cell.text);
+            part.Bool(f, false, row, text_fn);
+          }
+          break;
+        }
+        case ValueType::kString:
+          part.String(f, cell.text, row);
+          break;
+      }
+    }
+  }
+  if (!reader.error().empty()) *error = reader.error();
+}
+
+// Splits `text` into up to n ranges that end at line ends.
+std::vector<std::string_view> SplitAtLines(std::string_view text, int n) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (int i = 1; i < n && start < text.size(); ++i) {
+    size_t target = text.size() * i / n;
+    if (target <= start) continue;
+    size_t nl = text.find('\n', target);
+    if (nl == std::string_view::npos) break;
+    out.push_back(text.substr(start, nl + 1 - start));
+    start = nl + 1;
+  }
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
+Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker>& checkers,
+                              std::string_view body, const ParseOptions& options) {
+  CsvReader header_reader(body);
+  std::vector<CsvField> header;
+  if (!header_reader.Next(&header)) {
+    if (!header_reader.error().empty()) return InvalidArgument(header_reader.error());
+    return InvalidArgument("the batch is empty: expected a CSV header and rows");
+  }
+  std::vector<std::string> names;
+  for (const CsvField& h : header) {
+    std::string name(h.text);
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    while (!name.empty() && name.front() == ' ') name.erase(name.begin());
+    if (names.empty() && name.rfind("\xEF\xBB\xBF", 0) == 0) name.erase(0, 3);  // a UTF-8 BOM
+    names.push_back(std::move(name));
+  }
+  ASSIGN_OR_RETURN(Layout layout, MakeLayout(view, std::move(names)));
+  std::string_view rest = body.substr(header_reader.position());
+  if (rest.find_first_not_of("\r\n") == std::string_view::npos) {
+    return InvalidArgument("the batch has a header but no rows");
+  }
+  // Quoted fields may hold line breaks, so only a body without quotes is split between threads.
+  int threads = internal::ThreadsFor(rest.size(), options.threads, 1 << 20);
+  if (threads > 1 && std::memchr(rest.data(), '"', rest.size()) != nullptr) threads = 1;
+  std::vector<std::string_view> ranges = SplitAtLines(rest, threads);
+  std::vector<PartBuilder> parts;
+  parts.reserve(ranges.size());
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    parts.emplace_back(view, checkers, options.max_failures);
+  }
+  std::vector<std::string> errors(ranges.size());
+  ParallelFor(static_cast<int>(ranges.size()), [&](int i) {
+    // Rows are about 60+ bytes with ten features; reserving avoids most regrowth.
+    parts[i].Reserve(ranges[i].size() / 48 + 16);
+    ParseCsvPart(view, layout, ranges[i], parts[i], &errors[i]);
+  });
+  // Part-local rows to batch rows; header lines offset the malformed-quote messages only.
+  int64_t row_base = 0;
+  std::vector<RowFailure> failures;
+  int64_t failure_count = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!errors[i].empty()) {
+      return InvalidArgument("the CSV is malformed: " + errors[i] + " (counting from the header)");
+    }
+    for (RowFailure& f : parts[i].failures()) {
+      f.row += row_base;
+      if (failures.size() < options.max_failures) failures.push_back(std::move(f));
+    }
+    failure_count += parts[i].failure_count();
+    row_base += static_cast<int64_t>(parts[i].rows());
+  }
+  if (failure_count > 0) return ValidationError(failures, failure_count);
+  FeatureBatch batch;
+  for (PartBuilder& p : parts) p.MoveInto(&batch);
+  return batch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON lines
+
+namespace dom = simdjson::dom;
+
+std::string JsonText(dom::element e) { return simdjson::minify(e); }
+
+Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<Checker>& checkers,
+                                    std::string_view body, const ParseOptions& options) {
+  std::vector<std::string> names;
+  for (const JoinKey& k : view.join_keys) names.push_back(k.name);
+  names.emplace_back(kEventTimestampColumn);
+  for (const Feature& f : view.features) names.push_back(f.name);
+  ASSIGN_OR_RETURN(Layout layout, MakeLayout(view, names));
+  std::unordered_map<std::string_view, int> index;
+  for (size_t i = 0; i < layout.names.size(); ++i) index[layout.names[i]] = static_cast<int>(i);
+
+  PartBuilder part(view, checkers, options.max_failures);
+  dom::parser parser;
+  std::vector<dom::element> cells(names.size());
+  std::vector<bool> present(names.size());
+  const size_t nkeys = view.join_keys.size();
+  int64_t line = 0;
+  size_t pos = 0;
+  bool any_row = false;
+  while (pos < body.size()) {
+    size_t nl = body.find('\n', pos);
+    if (nl == std::string_view::npos) nl = body.size();
+    std::string_view text = body.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line;
+    if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    any_row = true;
+    dom::element doc;
+    dom::object obj;
+    if (parser.parse(text.data(), text.size(), true).get(doc) || doc.get_object().get(obj)) {
+      return InvalidArgument("line " + std::to_string(line) + " is not a JSON object");
+    }
+    std::fill(present.begin(), present.end(), false);
+    for (dom::key_value_pair field : obj) {
+      auto it = index.find(field.key);
+      if (it == index.end()) {
+        return InvalidArgument("line " + std::to_string(line) + ": column '" +
+                               std::string(field.key.substr(0, 128)) +
+                               "' is not a join key, event_timestamp or feature of feature view '" +
+                               view.name + "' (version " + std::to_string(view.version) + ")");
+      }
+      cells[it->second] = field.value;
+      present[it->second] = !field.value.is_null();
+    }
+    // Join keys.
+    for (size_t k = 0; k < nkeys; ++k) {
+      int in = layout.key_input[k];
+      const JoinKey& key = view.join_keys[k];
+      if (!present[in]) {
+        part.Fail(line, key.name, "not_null", std::nullopt);
+        continue;
+      }
+      dom::element e = cells[in];
+      int64_t i = 0;
+      std::string_view s;
+      if (key.type == ValueType::kInt) {
+        if (e.get_int64().get(i) == simdjson::SUCCESS ||
+            (e.get_string().get(s) == simdjson::SUCCESS && ParseIntText(s, &i))) {
+          part.KeyInt(i);
+        } else {
+          part.Fail(line, key.name, "type", JsonText(e));
+        }
+      } else if (e.get_string().get(s) == simdjson::SUCCESS) {
+        part.KeyString(s, k + 1 == nkeys);
+      } else if (e.get_int64().get(i) == simdjson::SUCCESS) {
+        char buf[kMaxNumberText];
+        part.KeyString(std::string_view(buf, FormatIntText(i, buf) - buf), k + 1 == nkeys);
+      } else {
+        part.Fail(line, key.name, "type", JsonText(e));
+      }
+    }
+    part.EndKey();
+    {
+      int in = layout.ts_input;
+      int64_t ms = 0;
+      if (!present[in]) {
+        part.Fail(line, std::string(kEventTimestampColumn), "not_null", std::nullopt);
+      } else {
+        dom::element e = cells[in];
+        std::string_view s;
+        int64_t i;
+        double d;
+        char buf[kMaxNumberText];
+        bool ok = false;
+        if (e.get_string().get(s) == simdjson::SUCCESS) {
+          ok = ParseEventTimeMs(s, &ms);
+        } else if (e.get_int64().get(i) == simdjson::SUCCESS) {
+          ok = ParseEventTimeMs(std::string_view(buf, FormatIntText(i, buf) - buf), &ms);
+        } else if (e.get_double().get(d) == simdjson::SUCCESS) {
+          ok = ParseEventTimeMs(std::string_view(buf, FormatFloatText(d, buf) - buf), &ms);
+        }
+        if (!ok) part.Fail(line, std::string(kEventTimestampColumn), "type", JsonText(e));
+      }
+      part.Timestamp(ms);
+    }
+    for (size_t f = 0; f < view.features.size(); ++f) {
+      int in = layout.feature_input[f];
+      if (!present[in]) {
+        part.Null(f, line);
+        continue;
+      }
+      dom::element e = cells[in];
+      auto text_fn = [&e] { return std::optional<std::string>(JsonText(e)); };
+      const std::string& name = view.features[f].name;
+      std::string_view s;
+      switch (view.features[f].type) {
+        case ValueType::kFloat: {
+          double d;
+          if (e.is_number() && e.get_double().get(d) == simdjson::SUCCESS) {
+            part.Float(f, d, line, text_fn);
+          } else if (e.get_string().get(s) == simdjson::SUCCESS && ParseFloatText(s, &d)) {
+            part.Float(f, d, line, text_fn);
+          } else {
+            part.Fail(line, name, "type", JsonText(e));
+            part.Float(f, 0, line, text_fn);
+          }
+          break;
+        }
+        case ValueType::kInt: {
+          int64_t i;
+          double d;
+          bool ok = false;
+          if (e.get_int64().get(i) == simdjson::SUCCESS) {
+            ok = true;
+          } else if (e.get_double().get(d) == simdjson::SUCCESS && std::trunc(d) == d &&
+                     std::fabs(d) < 9.2e18) {
+            i = static_cast<int64_t>(d);
+            ok = true;
+          } else if (e.get_string().get(s) == simdjson::SUCCESS) {
+            ok = ParseIntText(s, &i);
+          }
+          if (!ok) {
+            part.Fail(line, name, "type", JsonText(e));
+            i = 0;
+          }
+          part.Int(f, i, line, text_fn);
+          break;
+        }
+        case ValueType::kBool: {
+          bool b = false;
+          int64_t i;
+          bool ok = false;
+          if (e.get_bool().get(b) == simdjson::SUCCESS) {
+            ok = true;
+          } else if (e.get_int64().get(i) == simdjson::SUCCESS && (i == 0 || i == 1)) {
+            b = i == 1;
+            ok = true;
+          } else if (e.get_string().get(s) == simdjson::SUCCESS) {
+            ok = ParseBoolText(s, &b);
+          }
+          if (!ok) part.Fail(line, name, "type", JsonText(e));
+          part.Bool(f, b, line, text_fn);
+          break;
+        }
+        case ValueType::kString:
+          if (e.get_string().get(s) == simdjson::SUCCESS) {
+            part.String(f, s, line);
+          } else {
+            part.Fail(line, name, "type", JsonText(e));
+            part.String(f, "", line);
+          }
+          break;
+      }
+    }
+  }
+  if (!any_row) return InvalidArgument("the batch is empty: expected JSON objects, one per line");
+  if (part.failure_count() > 0) return ValidationError(part.failures(), part.failure_count());
+  FeatureBatch batch;
+  part.MoveInto(&batch);
+  return batch;
+}
+
+}  // namespace
+
+Status ValidationError(const std::vector<RowFailure>& failures, int64_t failure_count) {
+  Json list = Json::array();
+  for (const RowFailure& f : failures) {
+    list.push_back({{"row", f.row},
+                    {"column", f.column},
+                    {"rule", f.rule},
+                    {"value", f.value ? Json(*f.value) : Json(nullptr)}});
+  }
+  std::string message = "the batch was rejected and nothing was written: " +
+                        std::to_string(failure_count) +
+                        (failure_count == 1 ? " value fails" : " values fail") +
+                        " validation";
+  if (!failures.empty()) {
+    const RowFailure& first = failures.front();
+    message += "; the first is row " + std::to_string(first.row);
+    if (!first.column.empty()) message += ", column '" + first.column + "'";
+    message += ", rule '" + first.rule + "'";
+    if (first.value) message += ", value '" + first.value->substr(0, 64) + "'";
+  }
+  Json details = {{"failures", std::move(list)},
+                  {"failure_count", failure_count},
+                  {"truncated", static_cast<int64_t>(failures.size()) < failure_count}};
+  return InvalidArgument(std::move(message)).WithDetails(details.dump());
+}
+
+Result<FeatureBatch> ParseBatch(const FeatureView& view, BatchFormat format,
+                                std::string_view body, const ParseOptions& options) {
+  if (view.join_keys.empty()) {
+    return Internal("feature view '" + view.name + "' has no resolved join keys");
+  }
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return InvalidArgument("the batch is empty");
+  }
+  std::vector<Checker> checkers;
+  for (const Feature& f : view.features) checkers.push_back(Compile(f));
+  Result<FeatureBatch> batch = format == BatchFormat::kCsv
+                                   ? ParseCsv(view, checkers, body, options)
+                                   : ParseJsonLines(view, checkers, body, options);
+  if (!batch.ok()) return batch;
+  batch->join_keys = view.join_keys;
+  batch->features = view.features;
+  return batch;
+}
+
+IngestStats ComputeStats(const FeatureBatch& batch, int threads) {
+  IngestStats stats;
+  stats.rows = static_cast<int64_t>(batch.rows);
+  stats.features.resize(batch.features.size());
+  const size_t nf = batch.features.size();
+  threads = internal::ThreadsFor(nf * batch.rows, threads, 1 << 20);
+  threads = std::min<int>(threads, static_cast<int>(nf));
+  ParallelFor(threads, [&](int t) {
+    for (size_t f = t; f < nf; f += threads) {
+      const Column& col = batch.columns[f];
+      FeatureStats& s = stats.features[f];
+      s.name = batch.features[f].name;
+      s.type = col.type;
+      double lo = std::numeric_limits<double>::infinity();
+      double hi = -lo;
+      double sum = 0;
+      int64_t count = 0;
+      const size_t n = batch.rows;
+      for (size_t i = 0; i < n; ++i) {
+        if (!col.valid[i]) continue;
+        ++count;
+        if (col.type == ValueType::kString) continue;
+        double v = col.type == ValueType::kFloat ? col.Float(i)
+                                                 : static_cast<double>(col.Int(i));
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        sum += v;
+      }
+      s.count = count;
+      s.nulls = static_cast<int64_t>(n) - count;
+      if (col.type != ValueType::kString && count > 0) {
+        s.min = lo;
+        s.max = hi;
+        s.mean = sum / static_cast<double>(count);
+      }
+    }
+  });
+  return stats;
+}
+
+std::string IngestStats::ToJson() const {
+  Json feats = Json::object();
+  for (const FeatureStats& s : features) {
+    auto opt = [](const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); };
+    feats[s.name] = {{"type", ValueTypeName(s.type)}, {"count", s.count}, {"nulls", s.nulls},
+                     {"min", opt(s.min)},           {"max", opt(s.max)},  {"mean", opt(s.mean)}};
+  }
+  return Json{{"rows", rows}, {"features", std::move(feats)}}.dump();
+}
+
+}  // namespace plinth::features

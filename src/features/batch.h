@@ -1,0 +1,118 @@
+#pragma once
+// An ingest batch: rows for one feature view, parsed from CSV or JSON lines, validated against
+// the view's types and rules, held column by column, with the statistics of the batch.
+//
+// Columns of a batch are the view's join keys, "event_timestamp" and the view's features, in any
+// order. A join key or event_timestamp column that is missing, a column the view does not have,
+// or a column named twice rejects the batch with InvalidArgument naming the column. A feature
+// column may be left out: its values are null (and fail a not_null rule). An empty body or a
+// header with no rows is InvalidArgument.
+//
+// Validation is all-or-nothing: if any cell fails its type or a rule, ParseBatch returns
+// InvalidArgument whose details_json is
+//   {"failures": [{"row": 7, "column": "trips", "rule": "min", "value": "-3"}, ...],
+//    "failure_count": 12, "truncated": false}
+// with the first 100 failures in row order. `row` is the 1-based number of the data record (the
+// CSV header is not counted; for JSON lines, the 1-based line number). Rules: "type" (the text
+// is not a value of the column's type; for event_timestamp, not a time), "not_null" (a null join
+// key, timestamp, or not_null feature), "min", "max", "allowed_values", and "field_count" (a CSV
+// record with more or fewer fields than the header; column is ""). `value` is the cell's text
+// (at most 200 bytes), or null for a null cell.
+//
+// Thread-safe (no shared state); ParseBatch uses up to options.threads threads.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "features/types.h"
+
+namespace plinth::features {
+
+enum class BatchFormat { kCsv, kJsonLines };
+
+// From a content type or a short name: "text/csv", "csv"; "application/x-ndjson",
+// "application/jsonl", "jsonl", "ndjson". UnsupportedMediaType-like InvalidArgument otherwise.
+Result<BatchFormat> ParseBatchFormat(std::string_view name);
+
+// One typed column. Values are 8 bytes each: a double's bits, an int64, a bool as 0/1, or, for
+// strings, (offset << 24 | length) into `strings`. valid[i] is 0 for null.
+struct Column {
+  ValueType type = ValueType::kFloat;
+  std::vector<uint64_t> values;
+  std::vector<uint8_t> valid;
+  std::string strings;
+
+  double Float(size_t i) const;
+  int64_t Int(size_t i) const { return static_cast<int64_t>(values[i]); }
+  bool Bool(size_t i) const { return values[i] != 0; }
+  std::string_view String(size_t i) const {
+    return std::string_view(strings).substr(values[i] >> 24, values[i] & 0xffffff);
+  }
+};
+
+// Strings longer than this are a "type" failure (they must fit the 24-bit length above).
+inline constexpr size_t kMaxStringValue = (1u << 24) - 1;
+
+struct FeatureStats {
+  std::string name;
+  ValueType type = ValueType::kFloat;
+  int64_t count = 0;  // non-null values
+  int64_t nulls = 0;
+  // Over non-null values of float, int and bool (as 0/1) features; absent for strings and when
+  // every value is null.
+  std::optional<double> min, max, mean;
+};
+
+// What the monitoring issue keeps as an ingest's baseline.
+struct IngestStats {
+  int64_t rows = 0;
+  std::vector<FeatureStats> features;  // in the view's feature order
+
+  // {"rows": N, "features": {"trips": {"type": "int", "count": .., "nulls": .., "min": ..,
+  //  "max": .., "mean": ..}, ...}} (min/max/mean are null when absent).
+  std::string ToJson() const;
+};
+
+struct FeatureBatch {
+  size_t rows = 0;
+  std::vector<JoinKey> join_keys;  // of the view version the batch was parsed for
+  std::vector<Feature> features;   // of that version; columns[i] holds features[i]
+  // Row i's entity key (entity_key.h) is key_bytes[key_offsets[i], key_offsets[i+1]).
+  std::string key_bytes;
+  std::vector<uint64_t> key_offsets;
+  std::vector<int64_t> event_ms;
+  std::vector<Column> columns;
+
+  std::string_view Key(size_t i) const {
+    return std::string_view(key_bytes).substr(key_offsets[i], key_offsets[i + 1] - key_offsets[i]);
+  }
+};
+
+struct RowFailure {
+  int64_t row = 0;
+  std::string column;
+  std::string rule;
+  std::optional<std::string> value;
+};
+
+struct ParseOptions {
+  int threads = 2;
+  size_t max_failures = 100;  // how many failures the report lists
+};
+
+// Parses and validates `body` for `view` (whose join_keys must be resolved). On success the batch
+// holds every row, in input order.
+Result<FeatureBatch> ParseBatch(const FeatureView& view, BatchFormat format,
+                                std::string_view body, const ParseOptions& options = {});
+
+// Per feature: count, nulls, min, max, mean (over every row of the batch, duplicates included).
+IngestStats ComputeStats(const FeatureBatch& batch, int threads = 2);
+
+// The Status ParseBatch returns for failures (exposed for tests and for other batch readers).
+Status ValidationError(const std::vector<RowFailure>& failures, int64_t failure_count);
+
+}  // namespace plinth::features

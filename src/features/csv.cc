@@ -1,0 +1,110 @@
+#include "features/csv.h"
+
+#include <cstring>
+
+namespace plinth::features {
+
+bool CsvReader::Next(std::vector<CsvField>* fields) {
+  fields->clear();
+  unescaped_.clear();
+  const char* data = text_.data();
+  const size_t n = text_.size();
+  // Skip blank lines.
+  while (pos_ < n && (data[pos_] == '\n' || data[pos_] == '\r')) {
+    if (data[pos_] == '\n') ++line_;
+    ++pos_;
+  }
+  if (pos_ >= n) return false;
+  record_line_ = line_;
+  while (true) {
+    if (pos_ < n && data[pos_] == '"') {
+      // Quoted field.
+      size_t start = ++pos_;
+      bool doubled = false;
+      size_t end;
+      while (true) {
+        const void* q = std::memchr(data + pos_, '"', n - pos_);
+        if (q == nullptr) {
+          error_ = "line " + std::to_string(record_line_) + " has an unterminated quoted field";
+          pos_ = n;
+          return false;
+        }
+        size_t at = static_cast<const char*>(q) - data;
+        for (size_t i = pos_; i < at; ++i) line_ += data[i] == '\n';
+        if (at + 1 < n && data[at + 1] == '"') {
+          doubled = true;
+          pos_ = at + 2;
+          continue;
+        }
+        end = at;
+        pos_ = at + 1;
+        break;
+      }
+      std::string_view raw(data + start, end - start);
+      if (doubled) {
+        std::string& s = unescaped_.emplace_back();
+        s.reserve(raw.size());
+        for (size_t i = 0; i < raw.size(); ++i) {
+          s.push_back(raw[i]);
+          if (raw[i] == '"') ++i;  // skip the second quote of a pair
+        }
+        raw = s;
+      }
+      fields->push_back({raw, true});
+      if (pos_ < n && data[pos_] != ',' && data[pos_] != '\n' && data[pos_] != '\r') {
+        error_ = "line " + std::to_string(record_line_) +
+                 " has text after the closing quote of a field";
+        return false;
+      }
+    } else {
+      size_t start = pos_;
+      while (pos_ < n) {
+        char c = data[pos_];
+        if (c == ',' || c == '\n' || c == '\r') break;
+        ++pos_;
+      }
+      fields->push_back({std::string_view(data + start, pos_ - start), false});
+    }
+    if (pos_ >= n) return true;
+    char c = data[pos_];
+    if (c == ',') {
+      ++pos_;
+      if (pos_ >= n) {  // a trailing comma at the very end: one more, empty field
+        fields->push_back({std::string_view(), false});
+        return true;
+      }
+      continue;
+    }
+    // End of record.
+    if (c == '\r') {
+      ++pos_;
+      if (pos_ < n && data[pos_] == '\n') ++pos_;
+    } else {
+      ++pos_;
+    }
+    ++line_;
+    return true;
+  }
+}
+
+bool CsvNeedsQuotes(std::string_view text) {
+  for (char c : text) {
+    if (c == ',' || c == '"' || c == '\n' || c == '\r') return true;
+  }
+  return false;
+}
+
+void AppendCsvField(std::string_view text, std::string* out) {
+  if (!CsvNeedsQuotes(text)) {
+    out->append(text);
+    return;
+  }
+  out->push_back('"');
+  for (char c : text) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+}  // namespace plinth::features

@@ -1,0 +1,56 @@
+#pragma once
+// CSV as the feature store reads and writes it: RFC 4180 with a header row.
+//
+// Reading: fields are separated by ',' and records by "\n" or "\r\n"; a field may be quoted with
+// '"' (a quote inside is doubled) and may then hold commas and line breaks. Blank lines are
+// skipped. An unquoted empty field is a null; a quoted empty field ("") is an empty string.
+// Writing quotes a field exactly when Python's csv module (QUOTE_MINIMAL, as pandas' to_csv) does:
+// when it holds ',', '"', '\r' or '\n'; "\n" ends records.
+//
+// Not thread-safe; one reader per thread, each over its own range of text.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace plinth::features {
+
+struct CsvField {
+  std::string_view text;  // unescaped; valid until the next call to Next()
+  bool quoted = false;
+
+  bool is_null() const { return !quoted && text.empty(); }
+};
+
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view text) : text_(text) {}
+
+  // Reads the next record into `fields` (cleared first). False at the end of the text or on a
+  // malformed record (see error()).
+  bool Next(std::vector<CsvField>* fields);
+
+  // Set when Next() returned false because of malformed input ("an unterminated quoted field").
+  const std::string& error() const { return error_; }
+  // The 1-based line where the last record read starts.
+  int64_t line() const { return record_line_; }
+  // Offset in the text just after the last record read.
+  size_t position() const { return pos_; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+  int64_t line_ = 1;
+  int64_t record_line_ = 0;
+  std::string error_;
+  std::deque<std::string> unescaped_;  // fields with doubled quotes; stable addresses
+};
+
+// True if `text` needs quoting under QUOTE_MINIMAL.
+bool CsvNeedsQuotes(std::string_view text);
+// Appends `text` as one CSV field, quoted if needed.
+void AppendCsvField(std::string_view text, std::string* out);
+
+}  // namespace plinth::features

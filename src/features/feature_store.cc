@@ -1,0 +1,96 @@
+#include "features/feature_store.h"
+
+#include <map>
+#include <set>
+
+#include "common/clock.h"
+#include "common/ids.h"
+
+namespace plinth::features {
+
+Result<std::unique_ptr<FeatureStore>> FeatureStore::Open(const FeatureStoreOptions& options) {
+  if (options.metadata == nullptr) return InvalidArgument("the feature store needs a metadata store");
+  std::unique_ptr<FeatureStore> store(new FeatureStore());
+  store->options_ = options;
+  ASSIGN_OR_RETURN(store->registry_, FeatureRegistry::Open(*options.metadata));
+  OfflineStoreOptions offline;
+  offline.dir = options.offline_dir;
+  offline.threads = options.threads;
+  offline.block_rows = options.block_rows;
+  offline.crash_point = options.crash_point;
+  ASSIGN_OR_RETURN(store->offline_, OfflineStore::Open(offline));
+  RETURN_IF_ERROR(store->RecoverIngestRecords());
+  return store;
+}
+
+Status FeatureStore::RecoverIngestRecords() {
+  for (const std::string& view : offline_->Views()) {
+    for (const IngestRecord& record : offline_->RecentIngests(view)) {
+      ASSIGN_OR_RETURN(bool known, registry_->HasIngest(record.id));
+      if (!known) RETURN_IF_ERROR(registry_->RecordIngest(record));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<IngestResult> FeatureStore::Ingest(const auth::Principal& actor, const std::string& view,
+                                          BatchFormat format, std::string_view body) {
+  ASSIGN_OR_RETURN(FeatureView definition, registry_->GetFeatureView(view));
+  ParseOptions parse;
+  parse.threads = options_.threads;
+  ASSIGN_OR_RETURN(FeatureBatch batch, ParseBatch(definition, format, body, parse));
+  IngestResult result;
+  result.stats = ComputeStats(batch, options_.threads);
+  IngestRecord& record = result.record;
+  record.id = NewId();
+  record.view = definition.name;
+  record.view_version = definition.version;
+  record.actor = actor.name;
+  record.created_ms = NowMs();
+  record.rows = static_cast<int64_t>(batch.rows);
+  record.stats_json = result.stats.ToJson();
+  RETURN_IF_ERROR(offline_->Write(definition.name, batch, record));
+  RETURN_IF_ERROR(registry_->RecordIngest(record));
+  if (options_.auto_compact) {
+    // The batch is committed; a failed compaction leaves the segments as they were, and the next
+    // ingest tries again.
+    (void)offline_->MaybeCompact(definition.name);
+  }
+  return result;
+}
+
+Result<TrainingSet> FeatureStore::GetHistoricalFeatures(EntityTable entities,
+                                                        const std::vector<std::string>& refs,
+                                                        const HistoricalOptions& options) {
+  if (refs.empty()) return InvalidArgument("ask for at least one feature ref 'view:feature'");
+  std::vector<ViewRequest> views;
+  std::map<std::string, int> view_index;
+  std::vector<std::pair<int, int>> columns;
+  std::set<std::string> seen;
+  for (const std::string& text : refs) {
+    ASSIGN_OR_RETURN(FeatureRef ref, ParseFeatureRef(text));
+    if (!seen.insert(ref.ToString()).second) {
+      return InvalidArgument("feature ref '" + text + "' is listed twice");
+    }
+    auto it = view_index.find(ref.view);
+    if (it == view_index.end()) {
+      ASSIGN_OR_RETURN(FeatureView view, registry_->GetFeatureView(ref.view));
+      ViewRequest request;
+      request.snapshot = offline_->Snapshot(view.name);
+      request.view = std::move(view);
+      views.push_back(std::move(request));
+      it = view_index.emplace(ref.view, static_cast<int>(views.size() - 1)).first;
+    }
+    ViewRequest& request = views[it->second];
+    if (request.view.FindFeature(ref.feature) == nullptr) {
+      return NotFound("feature view '" + ref.view + "' has no feature '" + ref.feature + "'");
+    }
+    request.features.push_back(ref.feature);
+    columns.push_back({it->second, static_cast<int>(request.features.size() - 1)});
+  }
+  HistoricalOptions join_options = options;
+  if (join_options.threads <= 0) join_options.threads = options_.threads;
+  return JoinHistorical(std::move(entities), std::move(views), std::move(columns), join_options);
+}
+
+}  // namespace plinth::features

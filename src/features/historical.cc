@@ -1,0 +1,653 @@
+#include "features/historical.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <unordered_set>
+
+#include "features/csv.h"
+#include "features/entity_key.h"
+#include "features/event_time.h"
+#include "features/parallel.h"
+#include "features/value_text.h"
+
+namespace plinth::features {
+
+using internal::ParallelFor;
+
+// ---------------------------------------------------------------------------------------------
+// EntityTable
+
+namespace {
+
+std::vector<std::string_view> SplitLines(std::string_view text, int n) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (int i = 1; i < n && start < text.size(); ++i) {
+    size_t target = text.size() * i / n;
+    if (target <= start) continue;
+    size_t nl = text.find('\n', target);
+    if (nl == std::string_view::npos) break;
+    out.push_back(text.substr(start, nl + 1 - start));
+    start = nl + 1;
+  }
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
+}  // namespace
+
+Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
+  EntityTable t;
+  t.text_ = std::move(body);
+  std::string_view text = t.text_;
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return InvalidArgument("the entity rows are empty: expected a CSV header and rows");
+  }
+  CsvReader header_reader(text);
+  std::vector<CsvField> fields;
+  if (!header_reader.Next(&fields)) {
+    return InvalidArgument("the entity rows are not valid CSV: " + header_reader.error());
+  }
+  std::unordered_set<std::string> seen;
+  for (const CsvField& f : fields) {
+    std::string name(f.text);
+    if (t.columns_.empty() && name.rfind("\xEF\xBB\xBF", 0) == 0) name.erase(0, 3);
+    if (!seen.insert(name).second) {
+      return InvalidArgument("column '" + name + "' appears twice in the entity rows");
+    }
+    t.columns_.push_back(std::move(name));
+  }
+  const size_t ncols = t.columns_.size();
+  std::string_view rest = text.substr(header_reader.position());
+  if (rest.find_first_not_of("\r\n") == std::string_view::npos) {
+    return InvalidArgument("the entity rows have a header but no rows");
+  }
+  const uint64_t rest_base = header_reader.position();
+  int n = internal::ThreadsFor(rest.size(), threads, 1 << 20);
+  if (n > 1 && std::memchr(rest.data(), '"', rest.size()) != nullptr) n = 1;
+  std::vector<std::string_view> ranges = SplitLines(rest, n);
+  struct Part {
+    std::vector<CellRef> cells;
+    std::string extra;
+    std::string error;
+  };
+  std::vector<Part> parts(ranges.size());
+  ParallelFor(static_cast<int>(ranges.size()), [&](int i) {
+    Part& p = parts[i];
+    std::string_view range = ranges[i];
+    const uint64_t base = static_cast<uint64_t>(range.data() - rest.data()) + rest_base;
+    CsvReader reader(range);
+    std::vector<CsvField> row;
+    p.cells.reserve(range.size() / 8);
+    while (reader.Next(&row)) {
+      if (row.size() != ncols) {
+        p.error = "has " + std::to_string(row.size()) + " fields; the header has " +
+                  std::to_string(ncols);
+        // The line is relative to this range; recomputed below for the message.
+        p.error = std::to_string(reader.line()) + "\x1f" + p.error;
+        return;
+      }
+      for (const CsvField& f : row) {
+        CellRef ref{0, static_cast<uint32_t>(f.text.size()), 0};
+        if (f.is_null()) {
+          ref.flags = kNull;
+        } else if (f.text.data() >= range.data() && f.text.data() < range.data() + range.size()) {
+          ref.offset = base + static_cast<uint64_t>(f.text.data() - range.data());
+        } else {  // unescaped into the reader's scratch
+          ref.offset = p.extra.size();
+          ref.flags = kInExtra;
+          p.extra.append(f.text);
+        }
+        p.cells.push_back(ref);
+      }
+    }
+    if (!reader.error().empty()) p.error = std::to_string(reader.line()) + "\x1f" + reader.error();
+  });
+  // Lines before each range, to turn range-relative lines into file lines.
+  int64_t lines_before = 1;  // the header
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!parts[i].error.empty()) {
+      size_t sep = parts[i].error.find('\x1f');
+      int64_t line = std::stoll(parts[i].error.substr(0, sep)) + lines_before;
+      return InvalidArgument("the entity rows are not valid CSV: line " + std::to_string(line) +
+                             " " + parts[i].error.substr(sep + 1));
+    }
+    lines_before += std::count(ranges[i].begin(), ranges[i].end(), '\n');
+  }
+  size_t total = 0;
+  for (const Part& p : parts) total += p.cells.size();
+  t.cells_.reserve(total);
+  for (Part& p : parts) {
+    uint64_t extra_base = t.extra_.size();
+    t.extra_.append(p.extra);
+    for (CellRef r : p.cells) {
+      if (r.flags & kInExtra) r.offset += extra_base;
+      t.cells_.push_back(r);
+    }
+  }
+  t.rows_ = ncols == 0 ? 0 : total / ncols;
+  return t;
+}
+
+Result<EntityTable> EntityTable::FromRows(
+    std::vector<std::string> columns,
+    const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  EntityTable t;
+  std::unordered_set<std::string> seen;
+  for (const std::string& c : columns) {
+    if (!seen.insert(c).second) {
+      return InvalidArgument("column '" + c + "' appears twice in the entity rows");
+    }
+  }
+  if (rows.empty()) return InvalidArgument("the request has no entity rows");
+  t.columns_ = std::move(columns);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r].size() != t.columns_.size()) {
+      return InvalidArgument("entity row " + std::to_string(r + 1) + " has " +
+                             std::to_string(rows[r].size()) + " cells; there are " +
+                             std::to_string(t.columns_.size()) + " columns");
+    }
+    for (const auto& cell : rows[r]) {
+      CellRef ref{t.text_.size(), 0, kNull};
+      if (cell) {
+        ref.length = static_cast<uint32_t>(cell->size());
+        ref.flags = 0;
+        t.text_.append(*cell);
+      }
+      t.cells_.push_back(ref);
+    }
+  }
+  t.rows_ = rows.size();
+  return t;
+}
+
+int EntityTable::FindColumn(std::string_view name) const {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The join
+
+namespace {
+
+constexpr int64_t kNoMatch = std::numeric_limits<int64_t>::min();
+
+struct JoinItem {
+  uint64_t prefix;
+  int64_t ts;
+  uint32_t row;
+};
+
+// The entity rows of one view, keyed and sorted.
+struct KeyedRows {
+  std::string key_bytes;
+  std::vector<uint64_t> key_offsets;  // per row: [off[r], off[r+1]); empty for a null key
+  std::vector<JoinItem> items;        // rows with a key, in (key, time, row) order
+  bool exact = false;                 // every key has the same length <= 8: prefix == key
+
+  std::string_view Key(uint32_t row) const {
+    return std::string_view(key_bytes).substr(key_offsets[row],
+                                              key_offsets[row + 1] - key_offsets[row]);
+  }
+};
+
+Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols,
+                          const std::vector<JoinKey>& keys, const std::vector<int64_t>& times,
+                          int threads) {
+  KeyedRows k;
+  const size_t n = t.num_rows();
+  k.key_offsets.resize(n + 1);
+  k.key_offsets[0] = 0;
+  std::vector<uint8_t> has_key(n, 1);
+  k.key_bytes.reserve(n * 8);
+  for (size_t r = 0; r < n; ++r) {
+    for (size_t p = 0; p < keys.size(); ++p) {
+      if (t.IsNull(r, key_cols[p])) {
+        has_key[r] = 0;
+        break;
+      }
+    }
+    if (has_key[r]) {
+      for (size_t p = 0; p < keys.size(); ++p) {
+        std::string_view cell = t.Cell(r, key_cols[p]);
+        if (keys[p].type == ValueType::kInt) {
+          int64_t v;
+          if (!ParseIntText(cell, &v)) {
+            return InvalidArgument("entity row " + std::to_string(r + 1) + ": '" +
+                                   std::string(cell.substr(0, 64)) + "' in column '" +
+                                   keys[p].name + "' is not an int");
+          }
+          AppendIntKeyPart(v, &k.key_bytes);
+        } else {
+          AppendStringKeyPart(cell, p + 1 == keys.size(), &k.key_bytes);
+        }
+      }
+    }
+    k.key_offsets[r + 1] = k.key_bytes.size();
+  }
+  k.items.reserve(n);
+  size_t common = 0;
+  bool first = true;
+  k.exact = true;
+  for (size_t r = 0; r < n; ++r) {
+    if (!has_key[r]) continue;
+    std::string_view key = k.Key(static_cast<uint32_t>(r));
+    if (first) {
+      common = key.size();
+      first = false;
+    }
+    k.exact = k.exact && key.size() == common && common <= 8;
+    k.items.push_back({KeyPrefix(key), times[r], static_cast<uint32_t>(r)});
+  }
+  const bool exact = k.exact;
+  auto less = [&k, exact](const JoinItem& a, const JoinItem& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    if (!exact) {
+      int c = CompareKeys(k.Key(a.row), k.Key(b.row));
+      if (c != 0) return c < 0;
+    }
+    if (a.ts != b.ts) return a.ts < b.ts;
+    return a.row < b.row;
+  };
+  const size_t m = k.items.size();
+  int nt = internal::ThreadsFor(m, threads, 50000);
+  if (nt > 1) {
+    std::vector<size_t> bounds(nt + 1);
+    for (int i = 0; i <= nt; ++i) bounds[i] = m * i / nt;
+    ParallelFor(nt, [&](int i) {
+      std::sort(k.items.begin() + bounds[i], k.items.begin() + bounds[i + 1], less);
+    });
+    for (int i = 1; i < nt; ++i) {
+      std::inplace_merge(k.items.begin(), k.items.begin() + bounds[i],
+                         k.items.begin() + bounds[i + 1], less);
+    }
+  } else {
+    std::sort(k.items.begin(), k.items.end(), less);
+  }
+  return k;
+}
+
+struct JoinTarget {
+  std::vector<uint64_t>* values;
+  std::vector<uint8_t>* valid;
+  std::vector<std::string>* strings;
+  std::vector<int64_t>* best_ts;
+  size_t nf;
+  const std::vector<ValueType>* types;
+};
+
+// Merge-joins items [begin, end) with one segment. `columns[f]` is the segment column of
+// requested feature f, or -1.
+Status JoinSegment(const KeyedRows& rows, size_t begin, size_t end, const SegmentReader& seg,
+                   const std::vector<int>& columns, int64_t ttl_ms, const JoinTarget& out) {
+  const std::vector<BlockMeta>& blocks = seg.blocks();
+  const size_t nblocks = blocks.size();
+  if (nblocks == 0 || begin >= end) return Status::Ok();
+  std::vector<bool> want(seg.schema().columns.size(), false);
+  for (int c : columns) {
+    if (c >= 0) want[c] = true;
+  }
+  // The first block that may hold the range's first key.
+  std::string_view first_key = rows.Key(rows.items[begin].row);
+  size_t b = std::lower_bound(blocks.begin(), blocks.end(), first_key,
+                              [](const BlockMeta& m, std::string_view key) {
+                                return CompareKeys(m.last_key, key) < 0;
+                              }) -
+             blocks.begin();
+  Block buf[2];
+  int cur = 0;
+  bool loaded = false;
+  size_t r = 0;
+  int prev_buf = -1;  // -1: no previous row with the current key
+  size_t prev_row = 0;
+  const size_t nf = out.nf;
+  for (size_t it = begin; it < end; ++it) {
+    const JoinItem& item = rows.items[it];
+    std::string_view key = rows.Key(item.row);
+    const int64_t t = item.ts;
+    if (prev_buf >= 0 && buf[prev_buf].Key(prev_row) != key) prev_buf = -1;
+    while (b < nblocks) {
+      if (!loaded) {
+        if (CompareKeys(blocks[b].last_key, key) < 0) {  // nothing for this key: skip unread
+          ++b;
+          continue;
+        }
+        cur = prev_buf >= 0 ? 1 - prev_buf : 0;
+        RETURN_IF_ERROR(seg.ReadBlock(b, want, &buf[cur]));
+        loaded = true;
+        r = 0;
+      }
+      const Block& blk = buf[cur];
+      if (r >= blk.rows) {
+        ++b;
+        loaded = false;
+        continue;
+      }
+      if (CompareKeys(blk.Key(r), key) < 0) {
+        if (CompareKeys(blocks[b].last_key, key) < 0) {
+          ++b;
+          loaded = false;
+          continue;
+        }
+        // Gallop to the first row whose key is >= key (one exists: last_key >= key).
+        size_t lo = r, step = 1, hi = r + 1;
+        while (hi < blk.rows && CompareKeys(blk.Key(hi), key) < 0) {
+          lo = hi;
+          step *= 2;
+          hi = r + step;
+        }
+        hi = std::min(hi, blk.rows);
+        while (hi - lo > 1) {  // invariant: Key(lo) < key <= Key(hi) (or hi == rows)
+          size_t mid = lo + (hi - lo) / 2;
+          if (CompareKeys(blk.Key(mid), key) < 0) {
+            lo = mid;
+          } else {
+            hi = mid;
+          }
+        }
+        r = hi;
+      }
+      while (r < blk.rows && blk.ts[r] <= t && blk.Key(r) == key) {
+        prev_buf = cur;
+        prev_row = r;
+        ++r;
+      }
+      if (r >= blk.rows) {  // the key may go on in the next block
+        ++b;
+        loaded = false;
+        continue;
+      }
+      break;
+    }
+    if (prev_buf < 0) continue;
+    const Block& pb = buf[prev_buf];
+    const int64_t ft = pb.ts[prev_row];
+    if (ttl_ms > 0 && t - ft > ttl_ms) continue;
+    int64_t& best = (*out.best_ts)[item.row];
+    if (ft < best) continue;  // an older segment had a later row
+    best = ft;
+    const size_t base = static_cast<size_t>(item.row) * nf;
+    for (size_t f = 0; f < nf; ++f) {
+      int c = columns[f];
+      if (c < 0 || !pb.columns[c].Valid(prev_row)) {
+        (*out.valid)[base + f] = 0;
+        continue;
+      }
+      (*out.valid)[base + f] = 1;
+      if ((*out.types)[f] == ValueType::kString) {
+        (*out.strings)[base + f].assign(pb.columns[c].String(prev_row));
+      } else {
+        (*out.values)[base + f] = pb.columns[c].values[prev_row];
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest> views,
+                                   std::vector<std::pair<int, int>> columns,
+                                   const HistoricalOptions& options) {
+  auto progress = [&](const char* stage, size_t done) {
+    if (options.progress) options.progress({stage, done, views.size()});
+  };
+  progress("parse", 0);
+  const size_t n = entities.num_rows();
+  if (n >= std::numeric_limits<uint32_t>::max()) {
+    return InvalidArgument("a training set request may have at most 4294967294 entity rows");
+  }
+  const int ts_col = entities.FindColumn(kEventTimestampColumn);
+  if (ts_col < 0) return InvalidArgument("the entity rows have no 'event_timestamp' column");
+
+  TrainingSet set;
+  set.names_ = entities.columns();
+  std::unordered_set<std::string> names(set.names_.begin(), set.names_.end());
+  for (const auto& [v, f] : columns) {
+    if (v < 0 || static_cast<size_t>(v) >= views.size() || f < 0 ||
+        static_cast<size_t>(f) >= views[v].features.size()) {
+      return Internal("a training set column refers to no requested feature");
+    }
+    const ViewRequest& vr = views[v];
+    std::string name = options.full_feature_names ? vr.view.name + "__" + vr.features[f]
+                                                  : vr.features[f];
+    if (!names.insert(name).second) {
+      return InvalidArgument(
+          "the training set would have two columns named '" + name + "'" +
+          (options.full_feature_names
+               ? std::string()
+               : "; ask for full feature names to get 'view__feature' column names"));
+    }
+    set.names_.push_back(std::move(name));
+  }
+  std::vector<std::vector<int>> key_cols(views.size());
+  std::vector<std::vector<ValueType>> types(views.size());
+  for (size_t v = 0; v < views.size(); ++v) {
+    for (const JoinKey& k : views[v].view.join_keys) {
+      int c = entities.FindColumn(k.name);
+      if (c < 0) {
+        return InvalidArgument("the entity rows have no column '" + k.name +
+                               "', a join key of feature view '" + views[v].view.name + "'");
+      }
+      key_cols[v].push_back(c);
+    }
+    for (const std::string& name : views[v].features) {
+      const Feature* f = views[v].view.FindFeature(name);
+      if (f == nullptr) {
+        return NotFound("feature view '" + views[v].view.name + "' has no feature '" + name + "'");
+      }
+      types[v].push_back(f->type);
+    }
+  }
+
+  // Event times, parsed once for every view.
+  std::vector<int64_t> times(n);
+  {
+    int nt = internal::ThreadsFor(n, options.threads, 50000);
+    std::vector<size_t> bad(nt, n);
+    ParallelFor(nt, [&](int t) {
+      size_t lo = n * t / nt, hi = n * (t + 1) / nt;
+      for (size_t r = lo; r < hi; ++r) {
+        if (entities.IsNull(r, ts_col) || !ParseEventTimeMs(entities.Cell(r, ts_col), &times[r])) {
+          bad[t] = r;
+          return;
+        }
+      }
+    });
+    size_t first_bad = *std::min_element(bad.begin(), bad.end());
+    if (first_bad < n) {
+      if (entities.IsNull(first_bad, ts_col)) {
+        return InvalidArgument("entity row " + std::to_string(first_bad + 1) +
+                               " has no event_timestamp");
+      }
+      return InvalidArgument("entity row " + std::to_string(first_bad + 1) +
+                             ": event_timestamp '" +
+                             std::string(entities.Cell(first_bad, ts_col).substr(0, 64)) +
+                             "' is not an RFC 3339 time, epoch seconds or epoch milliseconds");
+    }
+  }
+
+  set.results_.resize(views.size());
+  std::vector<int64_t> best_ts;
+  for (size_t v = 0; v < views.size(); ++v) {
+    const ViewRequest& vr = views[v];
+    TrainingSet::ViewResult& res = set.results_[v];
+    res.nf = vr.features.size();
+    res.types = types[v];
+    res.values.assign(n * res.nf, 0);
+    res.valid.assign(n * res.nf, 0);
+    if (std::count(res.types.begin(), res.types.end(), ValueType::kString) > 0) {
+      res.strings.resize(n * res.nf);
+    }
+    ASSIGN_OR_RETURN(KeyedRows rows,
+                     KeyRows(entities, key_cols[v], vr.view.join_keys, times, options.threads));
+    best_ts.assign(n, kNoMatch);
+    const int64_t ttl_ms = vr.view.ttl_seconds * 1000;
+    JoinTarget target{&res.values, &res.valid, &res.strings, &best_ts, res.nf, &res.types};
+
+    // Segments the view's current join keys can read, and where each requested feature is.
+    std::vector<const SegmentReader*> segments;
+    std::vector<std::vector<int>> mapping;
+    if (vr.snapshot) {
+      for (const auto& seg : vr.snapshot->segments) {
+        if (seg->schema().join_keys != vr.view.join_keys) continue;
+        std::vector<int> cols;
+        for (size_t f = 0; f < res.nf; ++f) cols.push_back(seg->schema().Find(vr.features[f], res.types[f]));
+        segments.push_back(seg.get());
+        mapping.push_back(std::move(cols));
+      }
+    }
+    // Key ranges, one per thread, cut between keys.
+    const size_t m = rows.items.size();
+    int nt = internal::ThreadsFor(m, options.threads, 20000);
+    std::vector<size_t> bounds(nt + 1, 0);
+    bounds[nt] = m;
+    for (int i = 1; i < nt; ++i) {
+      size_t b = std::max(bounds[i - 1], m * i / nt);
+      while (b > 0 && b < m && rows.Key(rows.items[b].row) == rows.Key(rows.items[b - 1].row)) ++b;
+      bounds[i] = b;
+    }
+    std::vector<Status> errors(nt);
+    ParallelFor(nt, [&](int t) {
+      for (size_t s = 0; s < segments.size() && errors[t].ok(); ++s) {
+        errors[t] = JoinSegment(rows, bounds[t], bounds[t + 1], *segments[s], mapping[s], ttl_ms,
+                                target);
+      }
+    });
+    for (const Status& st : errors) RETURN_IF_ERROR(st);
+    progress("join", v + 1);
+  }
+  set.entities_ = std::move(entities);
+  set.feature_columns_ = std::move(columns);
+  progress("done", views.size());
+  return set;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TrainingSet
+
+ValueType TrainingSet::column_type(size_t col) const {
+  if (!is_feature_column(col)) return ValueType::kString;
+  auto [v, f] = feature_columns_[col - entities_.columns().size()];
+  return results_[v].types[f];
+}
+
+CellValue TrainingSet::Cell(size_t row, size_t col) const {
+  CellValue out;
+  const size_t ne = entities_.columns().size();
+  if (col < ne) {
+    out.type = ValueType::kString;
+    out.is_null = entities_.IsNull(row, col);
+    if (!out.is_null) out.s = entities_.Cell(row, col);
+    return out;
+  }
+  auto [v, f] = feature_columns_[col - ne];
+  const ViewResult& res = results_[v];
+  const size_t idx = row * res.nf + f;
+  out.type = res.types[f];
+  out.is_null = !res.valid[idx];
+  if (out.is_null) return out;
+  uint64_t bits = res.values[idx];
+  switch (out.type) {
+    case ValueType::kFloat:
+      std::memcpy(&out.f, &bits, sizeof(out.f));
+      break;
+    case ValueType::kInt:
+      out.i = static_cast<int64_t>(bits);
+      break;
+    case ValueType::kBool:
+      out.b = bits != 0;
+      break;
+    case ValueType::kString:
+      out.s = res.strings[idx];
+      break;
+  }
+  return out;
+}
+
+void TrainingSet::AppendRowCsv(size_t row, std::string* out) const {
+  const size_t ne = entities_.columns().size();
+  for (size_t c = 0; c < ne; ++c) {
+    if (c > 0) out->push_back(',');
+    if (entities_.IsNull(row, c)) continue;
+    std::string_view s = entities_.Cell(row, c);
+    if (s.empty()) {
+      out->append("\"\"");
+    } else {
+      AppendCsvField(s, out);
+    }
+  }
+  char buf[kMaxNumberText];
+  for (const auto& [v, f] : feature_columns_) {
+    out->push_back(',');
+    const ViewResult& res = results_[v];
+    const size_t idx = row * res.nf + f;
+    if (!res.valid[idx]) continue;
+    uint64_t bits = res.values[idx];
+    switch (res.types[f]) {
+      case ValueType::kFloat: {
+        double d;
+        std::memcpy(&d, &bits, sizeof(d));
+        out->append(buf, FormatFloatText(d, buf));
+        break;
+      }
+      case ValueType::kInt:
+        out->append(buf, FormatIntText(static_cast<int64_t>(bits), buf));
+        break;
+      case ValueType::kBool:
+        out->append(bits ? "true" : "false");
+        break;
+      case ValueType::kString:
+        if (res.strings[idx].empty()) {
+          out->append("\"\"");
+        } else {
+          AppendCsvField(res.strings[idx], out);
+        }
+        break;
+    }
+  }
+  out->push_back('\n');
+}
+
+Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink,
+                             int threads) const {
+  std::string header;
+  for (size_t c = 0; c < names_.size(); ++c) {
+    if (c > 0) header.push_back(',');
+    AppendCsvField(names_[c], &header);
+  }
+  header.push_back('\n');
+  RETURN_IF_ERROR(sink(header));
+  const size_t n = num_rows();
+  constexpr size_t kChunkRows = 8192;
+  const int nt = internal::ThreadsFor(n, threads, kChunkRows);
+  std::vector<std::string> bufs(nt);
+  for (size_t start = 0; start < n; start += kChunkRows * nt) {
+    ParallelFor(nt, [&](int t) {
+      std::string& out = bufs[t];
+      out.clear();
+      size_t lo = std::min(n, start + kChunkRows * t);
+      size_t hi = std::min(n, lo + kChunkRows);
+      for (size_t r = lo; r < hi; ++r) AppendRowCsv(r, &out);
+    });
+    for (const std::string& b : bufs) {
+      if (!b.empty()) RETURN_IF_ERROR(sink(b));
+    }
+  }
+  return Status::Ok();
+}
+
+std::string TrainingSet::ToCsv() const {
+  std::string out;
+  Status st = WriteCsv([&out](std::string_view piece) {
+    out.append(piece);
+    return Status::Ok();
+  });
+  return out;
+}
+
+}  // namespace plinth::features

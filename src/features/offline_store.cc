@@ -1,0 +1,664 @@
+#include "features/offline_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <queue>
+
+#include "common/json_util.h"
+#include "features/entity_key.h"
+#include "features/file_util.h"
+#include "features/parallel.h"
+
+namespace plinth::features {
+
+namespace fs = std::filesystem;
+using internal::ParallelFor;
+
+namespace {
+
+constexpr int kManifestFormat = 1;
+constexpr size_t kRecentIngests = 32;
+constexpr char kManifest[] = "MANIFEST";
+
+std::string SegmentFileName(uint64_t number) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "seg-%08llu.pseg", static_cast<unsigned long long>(number));
+  return buf;
+}
+
+// The number in "seg-N.pseg" or "seg-N.pseg.tmp", or 0.
+uint64_t SegmentFileNumber(const std::string& name) {
+  unsigned long long n = 0;
+  int used = 0;
+  if (std::sscanf(name.c_str(), "seg-%llu.pseg%n", &n, &used) == 1 && used > 0) return n;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building a segment from a batch
+
+struct SortItem {
+  uint64_t prefix;
+  int64_t ts;
+  uint32_t row;
+};
+
+// Rows of `batch` in (key, time) order with one row per (key, time): the last in batch order.
+std::vector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
+  const size_t n = batch.rows;
+  std::vector<SortItem> items(n);
+  size_t common_len = n > 0 ? batch.key_offsets[1] - batch.key_offsets[0] : 0;
+  bool exact = common_len <= 8;
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view key = batch.Key(i);
+    items[i] = {KeyPrefix(key), batch.event_ms[i], static_cast<uint32_t>(i)};
+    exact = exact && key.size() == common_len;
+  }
+  // With every key the same length of at most 8 bytes the prefix is the whole key.
+  auto less = [&batch, exact](const SortItem& a, const SortItem& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    if (!exact) {
+      int c = CompareKeys(batch.Key(a.row), batch.Key(b.row));
+      if (c != 0) return c < 0;
+    }
+    if (a.ts != b.ts) return a.ts < b.ts;
+    return a.row < b.row;
+  };
+  int t = internal::ThreadsFor(n, threads, 100000);
+  if (t > 1) {
+    std::vector<size_t> bounds(t + 1);
+    for (int i = 0; i <= t; ++i) bounds[i] = n * i / t;
+    ParallelFor(t, [&](int i) {
+      std::sort(items.begin() + bounds[i], items.begin() + bounds[i + 1], less);
+    });
+    for (int i = 1; i < t; ++i) {
+      std::inplace_merge(items.begin(), items.begin() + bounds[i], items.begin() + bounds[i + 1],
+                         less);
+    }
+  } else {
+    std::sort(items.begin(), items.end(), less);
+  }
+  std::vector<uint32_t> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + 1 < n) {
+      const SortItem& a = items[i];
+      const SortItem& b = items[i + 1];
+      if (a.prefix == b.prefix && a.ts == b.ts &&
+          (exact || batch.Key(a.row) == batch.Key(b.row))) {
+        continue;  // a later row of the batch has the same key and time
+      }
+    }
+    out.push_back(items[i].row);
+  }
+  return out;
+}
+
+void GatherBlock(const FeatureBatch& batch, const std::vector<uint32_t>& order, size_t begin,
+                 size_t end, Block* blk) {
+  const size_t n = end - begin;
+  const size_t ncols = batch.columns.size();
+  blk->Reset(ncols);
+  blk->rows = n;
+  blk->key_offsets.resize(n + 1);
+  blk->ts.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t row = order[begin + i];
+    blk->key_bytes.append(batch.Key(row));
+    blk->key_offsets[i + 1] = static_cast<uint32_t>(blk->key_bytes.size());
+    blk->ts[i] = batch.event_ms[row];
+  }
+  for (size_t c = 0; c < ncols; ++c) {
+    const Column& src = batch.columns[c];
+    BlockColumn& dst = blk->columns[c];
+    dst.values.resize(n);
+    dst.valid_bits.assign((n + 7) / 8, 0);
+    if (src.type == ValueType::kString) {
+      for (size_t i = 0; i < n; ++i) {
+        uint32_t row = order[begin + i];
+        std::string_view s;
+        if (src.valid[row]) {
+          dst.valid_bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+          s = src.String(row);
+        }
+        dst.values[i] = (static_cast<uint64_t>(dst.strings.size()) << 24) | s.size();
+        dst.strings.append(s);
+      }
+    } else {
+      const uint64_t* values = src.values.data();
+      const uint8_t* valid = src.valid.data();
+      for (size_t i = 0; i < n; ++i) {
+        uint32_t row = order[begin + i];
+        dst.values[i] = values[row];
+        dst.valid_bits[i >> 3] |= static_cast<uint8_t>(valid[row] << (i & 7));
+      }
+    }
+  }
+}
+
+SegmentSchema SchemaOf(const FeatureBatch& batch) {
+  SegmentSchema schema;
+  schema.join_keys = batch.join_keys;
+  for (const Feature& f : batch.features) schema.columns.push_back({f.name, f.type});
+  return schema;
+}
+
+// Writes the batch to `path` (fsynced); fills rows, bytes, min_ts, max_ts.
+Result<SegmentEntry> BuildSegment(const std::string& path, const FeatureBatch& batch,
+                                  int threads, size_t block_rows) {
+  SegmentSchema schema = SchemaOf(batch);
+  std::vector<uint32_t> order = SortedUniqueRows(batch, threads);
+  ASSIGN_OR_RETURN(auto writer, SegmentWriter::Create(path, schema));
+  const size_t n = order.size();
+  const size_t nblocks = (n + block_rows - 1) / block_rows;
+  const int t = std::max(1, std::min<int>(threads, static_cast<int>(nblocks)));
+  std::vector<Block> blocks(t);
+  std::vector<EncodedBlock> encoded(t);
+  SegmentEntry entry;
+  bool first = true;
+  for (size_t g = 0; g < nblocks; g += t) {
+    int count = static_cast<int>(std::min<size_t>(t, nblocks - g));
+    ParallelFor(count, [&](int i) {
+      size_t begin = (g + i) * block_rows;
+      GatherBlock(batch, order, begin, std::min(n, begin + block_rows), &blocks[i]);
+      encoded[i] = EncodeBlock(schema, blocks[i]);
+    });
+    for (int i = 0; i < count; ++i) {
+      const BlockMeta& m = encoded[i].meta;
+      entry.min_ts = first ? m.min_ts : std::min(entry.min_ts, m.min_ts);
+      entry.max_ts = first ? m.max_ts : std::max(entry.max_ts, m.max_ts);
+      first = false;
+      RETURN_IF_ERROR(writer->Append(std::move(encoded[i])));
+    }
+  }
+  RETURN_IF_ERROR(writer->Finish());
+  entry.rows = writer->rows();
+  entry.bytes = writer->bytes();
+  return entry;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manifest
+
+Json RecordJson(const IngestRecord& r) {
+  Json stats = Json::parse(r.stats_json, nullptr, false);
+  return {{"id", r.id},
+          {"view", r.view},
+          {"view_version", r.view_version},
+          {"actor", r.actor},
+          {"created_ms", r.created_ms},
+          {"rows", r.rows},
+          {"stats", stats.is_discarded() ? Json(nullptr) : stats}};
+}
+
+IngestRecord RecordFromJson(const Json& j) {
+  IngestRecord r;
+  r.id = j.at("id").get<std::string>();
+  r.view = j.at("view").get<std::string>();
+  r.view_version = j.at("view_version").get<int>();
+  r.actor = j.at("actor").get<std::string>();
+  r.created_ms = j.at("created_ms").get<int64_t>();
+  r.rows = j.at("rows").get<int64_t>();
+  r.stats_json = j.at("stats").is_null() ? "{}" : j.at("stats").dump();
+  return r;
+}
+
+std::string ManifestText(const std::string& view, const std::vector<SegmentEntry>& entries,
+                         const std::vector<IngestRecord>& recent, uint64_t next_seq,
+                         uint64_t next_file) {
+  Json segs = Json::array();
+  for (const SegmentEntry& e : entries) {
+    segs.push_back({{"file", e.file},
+                    {"seq", e.seq},
+                    {"rows", e.rows},
+                    {"bytes", e.bytes},
+                    {"min_ts", e.min_ts},
+                    {"max_ts", e.max_ts}});
+  }
+  Json ingests = Json::array();
+  for (const IngestRecord& r : recent) ingests.push_back(RecordJson(r));
+  return Json{{"format", kManifestFormat},  {"view", view},
+              {"next_seq", next_seq},       {"next_file", next_file},
+              {"segments", std::move(segs)}, {"recent_ingests", std::move(ingests)}}
+      .dump(1);
+}
+
+int Tier(uint64_t rows) {
+  int tier = 0;
+  while (rows >= 4) {
+    rows /= 4;
+    ++tier;
+  }
+  return tier;
+}
+
+}  // namespace
+
+uint64_t ViewSnapshot::rows() const {
+  uint64_t n = 0;
+  for (const SegmentEntry& e : entries) n += e.rows;
+  return n;
+}
+
+uint64_t ViewSnapshot::bytes() const {
+  uint64_t n = 0;
+  for (const SegmentEntry& e : entries) n += e.bytes;
+  return n;
+}
+
+struct OfflineStore::ViewState {
+  std::mutex commit_mu;  // serializes commits and compactions of this view
+  // The rest is guarded by OfflineStore::mu_.
+  std::string name;
+  std::shared_ptr<const ViewSnapshot> snapshot;
+  std::vector<IngestRecord> recent;
+  uint64_t next_seq = 1;
+  uint64_t next_file = 1;
+  bool dir_ready = false;
+};
+
+Result<std::unique_ptr<OfflineStore>> OfflineStore::Open(const OfflineStoreOptions& options) {
+  if (options.dir.empty()) return InvalidArgument("the offline store needs a directory");
+  if (options.block_rows == 0 || options.block_rows > (1u << 20)) {
+    return InvalidArgument("block_rows must be between 1 and 1048576");
+  }
+  std::unique_ptr<OfflineStore> store(new OfflineStore(options));
+  std::string views = options.dir + "/views";
+  RETURN_IF_ERROR(internal::MakeDirs(views));
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(views, ec)) {
+    if (entry.is_directory()) RETURN_IF_ERROR(store->LoadView(entry.path().filename().string()));
+  }
+  if (ec) return Internal("listing '" + views + "' failed: " + ec.message());
+  return store;
+}
+
+OfflineStore::OfflineStore(OfflineStoreOptions options) : options_(std::move(options)) {}
+
+OfflineStore::~OfflineStore() = default;
+
+std::string OfflineStore::ViewDir(const std::string& view) const {
+  return options_.dir + "/views/" + view;
+}
+
+void OfflineStore::CrashPoint(std::string_view point) const {
+  if (options_.crash_point) options_.crash_point(point);
+}
+
+Status OfflineStore::LoadView(const std::string& view) {
+  auto state = std::make_unique<ViewState>();
+  state->name = view;
+  state->dir_ready = true;
+  std::string dir = ViewDir(view);
+  auto snap = std::make_shared<ViewSnapshot>();
+  snap->view = view;
+  auto text = internal::ReadWholeFile(dir + "/" + kManifest);
+  if (text.ok()) {
+    Json m = Json::parse(*text, nullptr, false);
+    if (m.is_discarded() || !m.is_object()) {
+      return Internal("the MANIFEST of feature view '" + view + "' is corrupt");
+    }
+    try {
+      if (m.at("format").get<int>() != kManifestFormat) {
+        return Internal("the MANIFEST of feature view '" + view + "' has an unknown format");
+      }
+      state->next_seq = m.at("next_seq").get<uint64_t>();
+      state->next_file = m.at("next_file").get<uint64_t>();
+      for (const Json& s : m.at("segments")) {
+        SegmentEntry e{s.at("file").get<std::string>(), s.at("seq").get<uint64_t>(),
+                       s.at("rows").get<uint64_t>(),    s.at("bytes").get<uint64_t>(),
+                       s.at("min_ts").get<int64_t>(),   s.at("max_ts").get<int64_t>()};
+        snap->entries.push_back(std::move(e));
+      }
+      for (const Json& r : m.at("recent_ingests")) state->recent.push_back(RecordFromJson(r));
+    } catch (const Json::exception& e) {
+      return Internal("the MANIFEST of feature view '" + view + "' is corrupt: " + e.what());
+    }
+  } else if (text.status().code() != StatusCode::kNotFound) {
+    return text.status();
+  }
+  for (const SegmentEntry& e : snap->entries) {
+    ASSIGN_OR_RETURN(auto reader, SegmentReader::Open(dir + "/" + e.file));
+    snap->segments.push_back(std::move(reader));
+  }
+  // Whatever the MANIFEST does not name is left from an interrupted ingest or compaction.
+  std::error_code ec;
+  bool removed = false;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name == kManifest) continue;
+    uint64_t number = SegmentFileNumber(name);
+    state->next_file = std::max(state->next_file, number + 1);
+    bool live = std::any_of(snap->entries.begin(), snap->entries.end(),
+                            [&](const SegmentEntry& e) { return e.file == name; });
+    if (!live) {
+      fs::remove(entry.path(), ec);
+      removed = true;
+    }
+  }
+  if (removed) RETURN_IF_ERROR(internal::FsyncDir(dir));
+  state->snapshot = std::move(snap);
+  std::lock_guard<std::mutex> lock(mu_);
+  views_[view] = std::move(state);
+  return Status::Ok();
+}
+
+OfflineStore::ViewState& OfflineStore::StateFor(const std::string& view) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = views_[view];
+  if (!slot) {
+    slot = std::make_unique<ViewState>();
+    slot->name = view;
+    auto snap = std::make_shared<ViewSnapshot>();
+    snap->view = view;
+    slot->snapshot = std::move(snap);
+  }
+  return *slot;
+}
+
+std::shared_ptr<const ViewSnapshot> OfflineStore::Snapshot(const std::string& view) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = views_.find(view);
+  if (it == views_.end()) {
+    auto empty = std::make_shared<ViewSnapshot>();
+    empty->view = view;
+    return empty;
+  }
+  return it->second->snapshot;
+}
+
+std::vector<IngestRecord> OfflineStore::RecentIngests(const std::string& view) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = views_.find(view);
+  return it == views_.end() ? std::vector<IngestRecord>() : it->second->recent;
+}
+
+std::vector<std::string> OfflineStore::Views() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, state] : views_) out.push_back(name);
+  return out;
+}
+
+Status OfflineStore::Commit(ViewState& state, std::vector<SegmentEntry> entries,
+                            std::vector<std::shared_ptr<const SegmentReader>> readers,
+                            std::vector<IngestRecord> recent, uint64_t next_seq) {
+  uint64_t next_file;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    next_file = state.next_file;
+  }
+  std::string text = ManifestText(state.name, entries, recent, next_seq, next_file);
+  RETURN_IF_ERROR(internal::ReplaceFileAtomically(
+      ViewDir(state.name) + "/" + kManifest, text, [this] { CrashPoint("manifest_synced"); }));
+  CrashPoint("manifest_renamed");
+  auto snap = std::make_shared<ViewSnapshot>();
+  snap->view = state.name;
+  snap->entries = std::move(entries);
+  snap->segments = std::move(readers);
+  std::lock_guard<std::mutex> lock(mu_);
+  state.snapshot = std::move(snap);
+  state.recent = std::move(recent);
+  state.next_seq = next_seq;
+  return Status::Ok();
+}
+
+Status OfflineStore::Write(const std::string& view, const FeatureBatch& batch,
+                           const IngestRecord& record) {
+  if (batch.rows == 0) return InvalidArgument("the batch has no rows");
+  ViewState& state = StateFor(view);
+  const std::string dir = ViewDir(view);
+  uint64_t number;
+  {
+    std::lock_guard<std::mutex> commit(state.commit_mu);
+    bool ready;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ready = state.dir_ready;
+    }
+    if (!ready) {
+      RETURN_IF_ERROR(internal::MakeDirs(dir));
+      std::lock_guard<std::mutex> lock(mu_);
+      state.dir_ready = true;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    number = state.next_file++;
+  }
+  const std::string name = SegmentFileName(number);
+  const std::string path = dir + "/" + name;
+  const std::string tmp = path + ".tmp";
+  auto built = BuildSegment(tmp, batch, options_.threads, options_.block_rows);
+  if (!built.ok()) {
+    ::unlink(tmp.c_str());
+    return built.status();
+  }
+  CrashPoint("segment_synced");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Internal("renaming '" + tmp + "' failed: " + internal::ErrnoText(err));
+  }
+  Status synced = internal::FsyncDir(dir);
+  auto reader = synced.ok() ? SegmentReader::Open(path) : Result<std::unique_ptr<SegmentReader>>(synced);
+  if (!reader.ok()) {
+    ::unlink(path.c_str());
+    return reader.status();
+  }
+  CrashPoint("segment_renamed");
+  SegmentEntry entry = *built;
+  entry.file = name;
+
+  std::lock_guard<std::mutex> commit(state.commit_mu);
+  std::shared_ptr<const ViewSnapshot> snap;
+  std::vector<IngestRecord> recent;
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    snap = state.snapshot;
+    recent = state.recent;
+    seq = state.next_seq;
+  }
+  entry.seq = seq;
+  std::vector<SegmentEntry> entries = snap->entries;
+  entries.push_back(entry);
+  std::vector<std::shared_ptr<const SegmentReader>> readers = snap->segments;
+  readers.push_back(std::shared_ptr<const SegmentReader>(std::move(reader).value()));
+  recent.push_back(record);
+  if (recent.size() > kRecentIngests) recent.erase(recent.begin());
+  Status st = Commit(state, std::move(entries), std::move(readers), std::move(recent), seq + 1);
+  if (!st.ok()) ::unlink(path.c_str());
+  return st;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compaction
+
+namespace {
+
+struct MergeCursor {
+  const SegmentReader* reader = nullptr;
+  uint64_t seq = 0;
+  size_t block = 0;
+  size_t row = 0;
+  Block data;
+};
+
+}  // namespace
+
+Result<std::pair<SegmentEntry, std::shared_ptr<const SegmentReader>>> OfflineStore::MergeRun(
+    ViewState& state, const ViewSnapshot& snap, size_t begin, size_t end) {
+  const SegmentSchema& schema = snap.segments[begin]->schema();
+  std::vector<ValueType> types;
+  for (const SegmentColumn& c : schema.columns) types.push_back(c.type);
+  const std::vector<bool> want(schema.columns.size(), true);
+  uint64_t number;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    number = state.next_file++;
+  }
+  const std::string dir = ViewDir(state.name);
+  const std::string name = SegmentFileName(number);
+  const std::string path = dir + "/" + name;
+  const std::string tmp = path + ".tmp";
+
+  auto run = [&]() -> Result<SegmentEntry> {
+    ASSIGN_OR_RETURN(auto writer, SegmentWriter::Create(tmp, schema));
+    std::vector<MergeCursor> cursors(end - begin);
+    for (size_t i = begin; i < end; ++i) {
+      MergeCursor& c = cursors[i - begin];
+      c.reader = snap.segments[i].get();
+      c.seq = snap.entries[i].seq;
+      if (!c.reader->blocks().empty()) {
+        RETURN_IF_ERROR(c.reader->ReadBlock(0, want, &c.data));
+      }
+    }
+    // Order: key, then time, then the newest segment first, so that the first row of each
+    // (key, time) group is the one that wins.
+    auto after = [&cursors](size_t a, size_t b) {
+      const MergeCursor& x = cursors[a];
+      const MergeCursor& y = cursors[b];
+      int c = CompareKeys(x.data.Key(x.row), y.data.Key(y.row));
+      if (c != 0) return c > 0;
+      if (x.data.ts[x.row] != y.data.ts[y.row]) return x.data.ts[x.row] > y.data.ts[y.row];
+      return x.seq < y.seq;
+    };
+    std::priority_queue<size_t, std::vector<size_t>, decltype(after)> heap(after);
+    for (size_t i = 0; i < cursors.size(); ++i) {
+      if (cursors[i].data.rows > 0) heap.push(i);
+    }
+    Block out;
+    out.Reset(schema.columns.size());
+    std::string last_key;
+    int64_t last_ts = 0;
+    bool have_last = false;
+    SegmentEntry entry;
+    bool first = true;
+    auto flush = [&]() -> Status {
+      if (out.rows == 0) return Status::Ok();
+      EncodedBlock eb = EncodeBlock(schema, out);
+      entry.min_ts = first ? eb.meta.min_ts : std::min(entry.min_ts, eb.meta.min_ts);
+      entry.max_ts = first ? eb.meta.max_ts : std::max(entry.max_ts, eb.meta.max_ts);
+      first = false;
+      RETURN_IF_ERROR(writer->Append(std::move(eb)));
+      out.Reset(schema.columns.size());
+      return Status::Ok();
+    };
+    while (!heap.empty()) {
+      size_t i = heap.top();
+      heap.pop();
+      MergeCursor& c = cursors[i];
+      std::string_view key = c.data.Key(c.row);
+      int64_t ts = c.data.ts[c.row];
+      if (!(have_last && ts == last_ts && key == last_key)) {
+        out.AppendRow(c.data, c.row, types);
+        last_key.assign(key);
+        last_ts = ts;
+        have_last = true;
+        if (out.rows >= options_.block_rows) RETURN_IF_ERROR(flush());
+      }
+      if (++c.row >= c.data.rows) {
+        c.row = 0;
+        if (++c.block >= c.reader->blocks().size()) continue;
+        RETURN_IF_ERROR(c.reader->ReadBlock(c.block, want, &c.data));
+      }
+      heap.push(i);
+    }
+    RETURN_IF_ERROR(flush());
+    RETURN_IF_ERROR(writer->Finish());
+    entry.rows = writer->rows();
+    entry.bytes = writer->bytes();
+    return entry;
+  };
+  auto entry = run();
+  if (!entry.ok()) {
+    ::unlink(tmp.c_str());
+    return entry.status();
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Internal("renaming '" + tmp + "' failed: " + internal::ErrnoText(err));
+  }
+  RETURN_IF_ERROR(internal::FsyncDir(dir));
+  ASSIGN_OR_RETURN(auto reader, SegmentReader::Open(path));
+  entry->file = name;
+  entry->seq = snap.entries[end - 1].seq;
+  return std::make_pair(*entry, std::shared_ptr<const SegmentReader>(std::move(reader)));
+}
+
+Status OfflineStore::CompactRuns(ViewState& state, bool all) {
+  for (int round = 0; round < 16; ++round) {
+    std::shared_ptr<const ViewSnapshot> snap;
+    std::vector<IngestRecord> recent;
+    uint64_t next_seq;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      snap = state.snapshot;
+      recent = state.recent;
+      next_seq = state.next_seq;
+    }
+    const size_t n = snap->entries.size();
+    // Runs [begin, end) to merge.
+    std::vector<std::pair<size_t, size_t>> runs;
+    size_t i = 0;
+    while (i < n) {
+      size_t j = i + 1;
+      while (j < n && snap->segments[j]->schema() == snap->segments[i]->schema() &&
+             (all || Tier(snap->entries[j].rows) == Tier(snap->entries[i].rows))) {
+        ++j;
+      }
+      if (j - i >= (all ? 2u : 4u)) runs.push_back({i, j});
+      i = j;
+    }
+    if (runs.empty()) return Status::Ok();
+    std::vector<SegmentEntry> entries;
+    std::vector<std::shared_ptr<const SegmentReader>> readers;
+    std::vector<std::string> obsolete;
+    size_t next_run = 0;
+    for (size_t k = 0; k < n;) {
+      if (next_run < runs.size() && runs[next_run].first == k) {
+        auto [b, e] = runs[next_run++];
+        ASSIGN_OR_RETURN(auto merged, MergeRun(state, *snap, b, e));
+        entries.push_back(merged.first);
+        readers.push_back(merged.second);
+        for (size_t x = b; x < e; ++x) obsolete.push_back(snap->entries[x].file);
+        k = e;
+      } else {
+        entries.push_back(snap->entries[k]);
+        readers.push_back(snap->segments[k]);
+        ++k;
+      }
+    }
+    RETURN_IF_ERROR(Commit(state, std::move(entries), std::move(readers), std::move(recent),
+                           next_seq));
+    // Readers of older snapshots keep their descriptors; the names can go.
+    for (const std::string& file : obsolete) {
+      ::unlink((ViewDir(state.name) + "/" + file).c_str());
+    }
+    if (all) return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+Status OfflineStore::Compact(const std::string& view) {
+  ViewState& state = StateFor(view);
+  std::lock_guard<std::mutex> commit(state.commit_mu);
+  return CompactRuns(state, /*all=*/true);
+}
+
+Status OfflineStore::MaybeCompact(const std::string& view) {
+  ViewState& state = StateFor(view);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state.snapshot->entries.size() < 4) return Status::Ok();
+  }
+  std::lock_guard<std::mutex> commit(state.commit_mu);
+  return CompactRuns(state, /*all=*/false);
+}
+
+}  // namespace plinth::features

@@ -1,0 +1,161 @@
+#pragma once
+// Segments: the files of the offline store. A segment is immutable and holds rows of one feature
+// view sorted by (entity key, event time), with at most one row per (entity key, event time), in
+// columnar blocks of up to 65,536 rows. Internal to the feature store; docs/feature-store.md
+// describes the format byte by byte.
+//
+//   block 0 .. block n-1      each: chunks, 8-byte aligned:
+//                               key offsets (u32 x rows+1), key bytes, event times (i64 x rows),
+//                               then per column: validity bitmap, values (u64 x rows), and for
+//                               string columns the string bytes (values are offset << 24 | len)
+//   footer                    JSON: schema, and per block its rows, first and last entity key,
+//                             min and max event time, and each chunk's offset, length and CRC-32C
+//   trailer (24 bytes)        u64 footer offset, u32 footer length, u32 footer CRC-32C,
+//                             "PLFSEG01"
+//
+// A reader reads the footer once and then only the chunks a join needs (keys, times and the
+// requested columns of the blocks in the requested key range), so memory stays at a few blocks
+// whatever the segment's size. Every chunk read is checked against its CRC (Internal on
+// mismatch).
+//
+// SegmentWriter is used by one thread; SegmentReader is thread-safe (pread on one descriptor).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "features/types.h"
+
+namespace plinth::features {
+
+inline constexpr size_t kDefaultBlockRows = 65536;
+
+struct SegmentColumn {
+  std::string name;
+  ValueType type = ValueType::kFloat;
+  bool operator==(const SegmentColumn&) const = default;
+};
+
+struct SegmentSchema {
+  std::vector<JoinKey> join_keys;
+  std::vector<SegmentColumn> columns;
+  bool operator==(const SegmentSchema&) const = default;
+
+  // The index of column `name` with type `type`, or -1.
+  int Find(std::string_view name, ValueType type) const;
+};
+
+struct BlockColumn {
+  std::vector<uint64_t> values;
+  std::vector<uint8_t> valid_bits;
+  std::string strings;  // string columns only
+
+  bool Valid(size_t i) const { return (valid_bits[i >> 3] >> (i & 7)) & 1; }
+  std::string_view String(size_t i) const {
+    return std::string_view(strings).substr(values[i] >> 24, values[i] & 0xffffff);
+  }
+};
+
+// One block's rows in memory, as read or as being built.
+struct Block {
+  size_t rows = 0;
+  std::vector<uint32_t> key_offsets{0};  // rows + 1
+  std::string key_bytes;
+  std::vector<int64_t> ts;
+  std::vector<BlockColumn> columns;  // per schema column; empty when not read
+
+  std::string_view Key(size_t i) const {
+    return std::string_view(key_bytes).substr(key_offsets[i], key_offsets[i + 1] - key_offsets[i]);
+  }
+  // Empties the block for `ncols` columns, keeping capacity.
+  void Reset(size_t ncols);
+  // Appends row `r` of `src`, whose columns map to this block's by position.
+  void AppendRow(const Block& src, size_t r, const std::vector<ValueType>& types);
+};
+
+struct ChunkRef {
+  uint64_t offset = 0;  // from the start of the file
+  uint64_t length = 0;
+  uint32_t crc = 0;
+};
+
+struct BlockMeta {
+  uint64_t rows = 0;
+  std::string first_key, last_key;
+  int64_t min_ts = 0, max_ts = 0;
+  // key offsets, key bytes, times, then per column: validity, values, (string bytes).
+  std::vector<ChunkRef> chunks;
+};
+
+// A block encoded for writing: its bytes and its meta with offsets relative to the block start.
+struct EncodedBlock {
+  std::string bytes;
+  BlockMeta meta;
+};
+
+// Encodes `block` (every column read) for `schema`. Pure; call from any thread.
+EncodedBlock EncodeBlock(const SegmentSchema& schema, const Block& block);
+
+class SegmentWriter {
+ public:
+  // Creates `path` (which must not exist) for writing.
+  static Result<std::unique_ptr<SegmentWriter>> Create(const std::string& path,
+                                                       SegmentSchema schema);
+  ~SegmentWriter();
+  SegmentWriter(const SegmentWriter&) = delete;
+  SegmentWriter& operator=(const SegmentWriter&) = delete;
+
+  // Appends a block whose rows follow every row appended so far in (key, time) order.
+  Status Append(EncodedBlock block);
+  // Writes the footer, fsyncs and closes the file. The writer may not be used afterwards.
+  Status Finish();
+
+  uint64_t rows() const { return rows_; }
+  uint64_t bytes() const { return offset_; }
+  const SegmentSchema& schema() const { return schema_; }
+
+ private:
+  SegmentWriter(std::string path, int fd, SegmentSchema schema)
+      : path_(std::move(path)), fd_(fd), schema_(std::move(schema)) {}
+
+  std::string path_;
+  int fd_;
+  SegmentSchema schema_;
+  uint64_t offset_ = 0;
+  uint64_t rows_ = 0;
+  std::vector<BlockMeta> blocks_;
+};
+
+class SegmentReader {
+ public:
+  static Result<std::unique_ptr<SegmentReader>> Open(const std::string& path);
+  ~SegmentReader();
+  SegmentReader(const SegmentReader&) = delete;
+  SegmentReader& operator=(const SegmentReader&) = delete;
+
+  const SegmentSchema& schema() const { return schema_; }
+  uint64_t rows() const { return rows_; }
+  uint64_t file_bytes() const { return file_bytes_; }
+  const std::vector<BlockMeta>& blocks() const { return blocks_; }
+  const std::string& path() const { return path_; }
+
+  // Reads block `i` into `out`: keys and times always, and column c when want[c]. Internal on an
+  // I/O error, a short read or a checksum mismatch.
+  Status ReadBlock(size_t i, const std::vector<bool>& want, Block* out) const;
+
+ private:
+  SegmentReader() = default;
+  Status ReadChunk(const ChunkRef& chunk, void* dst) const;
+
+  std::string path_;
+  int fd_ = -1;
+  SegmentSchema schema_;
+  uint64_t rows_ = 0;
+  uint64_t file_bytes_ = 0;
+  std::vector<BlockMeta> blocks_;
+};
+
+}  // namespace plinth::features

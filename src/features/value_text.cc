@@ -1,0 +1,188 @@
+#include "features/value_text.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace plinth::features {
+
+namespace {
+
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
+
+bool SlowParseFloat(std::string_view text, double* out) {
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (begin < end && *begin == '+') ++begin;
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(begin, end, v, std::chars_format::general);
+  if (ec != std::errc() || ptr != end || !std::isfinite(v)) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+bool ParseFloatText(std::string_view text, double* out) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  if (p == end) return false;
+  bool negative = false;
+  if (*p == '-' || *p == '+') {
+    negative = *p == '-';
+    ++p;
+  }
+  // Clinger's fast path: up to 19 significant digits in a uint64 and a power of ten that is
+  // itself exact; one correctly rounded IEEE multiply or divide gives the correctly rounded
+  // result when the mantissa is at most 2^53. Anything else goes to from_chars.
+  uint64_t mantissa = 0;
+  int significant = 0;
+  int exp10 = 0;
+  bool any_digit = false;
+  bool exact = true;
+  for (; p < end && IsDigit(*p); ++p) {
+    any_digit = true;
+    if (mantissa == 0 && *p == '0') continue;
+    if (significant < 19) {
+      mantissa = mantissa * 10 + static_cast<uint64_t>(*p - '0');
+      ++significant;
+    } else {
+      exact = false;
+    }
+  }
+  if (p < end && *p == '.') {
+    for (++p; p < end && IsDigit(*p); ++p) {
+      any_digit = true;
+      if (mantissa == 0 && *p == '0') {
+        --exp10;
+        continue;
+      }
+      if (significant < 19) {
+        mantissa = mantissa * 10 + static_cast<uint64_t>(*p - '0');
+        ++significant;
+        --exp10;
+      } else {
+        exact = false;
+      }
+    }
+  }
+  if (!any_digit) return false;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool exp_negative = false;
+    if (p < end && (*p == '-' || *p == '+')) {
+      exp_negative = *p == '-';
+      ++p;
+    }
+    if (p == end || !IsDigit(*p)) return false;
+    int e = 0;
+    for (; p < end && IsDigit(*p); ++p) {
+      if (e < 100000) e = e * 10 + (*p - '0');
+    }
+    exp10 += exp_negative ? -e : e;
+  }
+  if (p != end) return false;
+  if (mantissa == 0) {
+    *out = negative ? -0.0 : 0.0;
+    return true;
+  }
+  if (exact && mantissa <= (uint64_t{1} << 53) && exp10 >= -22 && exp10 <= 22) {
+    double v = static_cast<double>(mantissa);
+    v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
+    *out = negative ? -v : v;
+    return true;
+  }
+  return SlowParseFloat(text, out);
+}
+
+bool ParseIntText(std::string_view text, int64_t* out) {
+  if (text.empty()) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+bool ParseBoolText(std::string_view text, bool* out) {
+  auto equals_ci = [&](const char* word) {
+    size_t n = std::strlen(word);
+    if (text.size() != n) return false;
+    for (size_t i = 0; i < n; ++i) {
+      char c = text[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != word[i]) return false;
+    }
+    return true;
+  };
+  if (text == "1" || equals_ci("true")) {
+    *out = true;
+    return true;
+  }
+  if (text == "0" || equals_ci("false")) {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+char* FormatIntText(int64_t value, char* out) {
+  return std::to_chars(out, out + kMaxNumberText, value).ptr;
+}
+
+char* FormatFloatText(double value, char* out) {
+  if (value == 0) {
+    if (std::signbit(value)) *out++ = '-';
+    std::memcpy(out, "0.0", 3);
+    return out + 3;
+  }
+  if (!std::isfinite(value)) {  // never stored, but keep the output well defined
+    const char* text = std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+    size_t n = std::strlen(text);
+    std::memcpy(out, text, n);
+    return out + n;
+  }
+  // The shortest round-trip digits in scientific form: [-]d[.ddd]e(+|-)XX.
+  char sci[kMaxNumberText];
+  char* sci_end = std::to_chars(sci, sci + sizeof(sci), value, std::chars_format::scientific).ptr;
+  const char* p = sci;
+  bool negative = *p == '-';
+  if (negative) ++p;
+  char digits[20];
+  int ndigits = 0;
+  for (; *p != 'e'; ++p) {
+    if (*p != '.') digits[ndigits++] = *p;
+  }
+  int exp10 = 0;
+  std::from_chars(p + 1 + (p[1] == '+' ? 1 : 0), sci_end, exp10);
+  int decpt = exp10 + 1;  // the value is 0.<digits> x 10^decpt
+  if (decpt <= -4 || decpt > 16) {
+    size_t n = static_cast<size_t>(sci_end - sci);
+    std::memcpy(out, sci, n);
+    return out + n;
+  }
+  if (negative) *out++ = '-';
+  if (decpt <= 0) {
+    *out++ = '0';
+    *out++ = '.';
+    for (int i = 0; i < -decpt; ++i) *out++ = '0';
+    std::memcpy(out, digits, ndigits);
+    return out + ndigits;
+  }
+  if (decpt >= ndigits) {
+    std::memcpy(out, digits, ndigits);
+    out += ndigits;
+    for (int i = ndigits; i < decpt; ++i) *out++ = '0';
+    *out++ = '.';
+    *out++ = '0';
+    return out;
+  }
+  std::memcpy(out, digits, decpt);
+  out += decpt;
+  *out++ = '.';
+  std::memcpy(out, digits + decpt, ndigits - decpt);
+  return out + (ndigits - decpt);
+}
+
+}  // namespace plinth::features

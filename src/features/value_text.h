@@ -1,0 +1,32 @@
+#pragma once
+// Values as text: how the feature store reads a cell of a CSV batch and writes a cell of a CSV
+// training set. These run once per cell on the ingest and join hot paths, so they are written for
+// speed and never allocate.
+//
+// Reading (docs/feature-store.md, "Values"):
+//   float  decimal or scientific ("3", "-0.25", "1e-05"); finite values only. Correctly rounded.
+//   int    a decimal 64-bit integer ("-12"); no sign "+", no fraction, no exponent.
+//   bool   true/false in any case, or 1/0.
+//   string any text.
+// Writing: floats exactly as Python's repr() and pandas' to_csv write float64 (the shortest text
+// that reads back to the same double; fixed notation for decimal exponents -4 < e <= 16, else
+// "1e-05" / "1.5e+16" form; a trailing ".0" on integral values), ints in decimal, bools as
+// "true"/"false".
+//
+// Thread-safe (no state).
+
+#include <cstdint>
+#include <string_view>
+
+namespace plinth::features {
+
+bool ParseFloatText(std::string_view text, double* out);
+bool ParseIntText(std::string_view text, int64_t* out);
+bool ParseBoolText(std::string_view text, bool* out);
+
+// Writes at most kMaxNumberText bytes at `out` and returns the end.
+inline constexpr int kMaxNumberText = 32;
+char* FormatFloatText(double value, char* out);
+char* FormatIntText(int64_t value, char* out);
+
+}  // namespace plinth::features

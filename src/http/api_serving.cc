@@ -1,0 +1,271 @@
+// Routes: serving endpoints, predict, and the Open Inference Protocol v2 (REST).
+#include "http/api.h"
+#include "http/api_helpers.h"
+#include "serving/endpoint_spec_json.h"
+#include "serving/predictor.h"
+
+namespace plinth::http {
+
+using auth::Role;
+using nlohmann::json;
+using serving::FeatureRows;
+using serving::LiveEndpoint;
+
+namespace {
+
+json ToJson(const serving::LiveVariant& v) {
+  json j = serving::ModelRefToJson(v.ref);
+  j["name"] = v.name;
+  j["weight"] = v.weight;
+  j["serving_version"] = v.model->version;
+  j["runtime"] = v.model->runtime->runtime_name();
+  j["fallback_reason"] = v.model->runtime->fallback_reason();
+  j["load_ms"] = v.model->load_ms;
+  return j;
+}
+
+json ToJson(const LiveEndpoint& e) {
+  json variants = json::array();
+  for (const auto& v : e.variants) variants.push_back(ToJson(v));
+  if (!e.error.empty()) variants = serving::EndpointSpecToJson(e.spec)["variants"];
+  return {{"name", e.spec.name},
+          {"variants", variants},
+          {"shadow", e.shadow ? ToJson(*e.shadow) : json(nullptr)},
+          {"ready", e.error.empty()},
+          {"error", e.error.empty() ? json(nullptr) : json(e.error)},
+          {"created_ms", e.created_ms},
+          {"updated_ms", e.updated_ms},
+          {"created_by", e.created_by}};
+}
+
+Result<float> NumberOrNull(const json& v, const std::string& where) {
+  if (v.is_null()) return std::nanf("");
+  if (v.is_number()) return v.get<float>();
+  if (v.is_boolean()) return v.get<bool>() ? 1.0f : 0.0f;
+  return InvalidArgument(where + " must be a number or null");
+}
+
+// {"instances": [{name: value}, ...]} or {"inputs": [[...], ...]}.
+Result<FeatureRows> ParsePredictBody(std::string_view body) {
+  ASSIGN_OR_RETURN(Json j, ParseJsonObject(body));
+  FeatureRows rows;
+  auto instances = j.find("instances");
+  auto inputs = j.find("inputs");
+  if ((instances == j.end()) == (inputs == j.end())) {
+    return InvalidArgument("send exactly one of 'instances' (named features) and 'inputs' (rows)");
+  }
+  if (instances != j.end()) {
+    if (!instances->is_array()) return InvalidArgument("'instances' must be a list of objects");
+    rows.named = true;
+    for (size_t r = 0; r < instances->size(); ++r) {
+      const json& row = (*instances)[r];
+      std::string where = "instances[" + std::to_string(r) + "]";
+      if (!row.is_object()) return InvalidArgument(where + " must be an object");
+      auto& out = rows.instances.emplace_back();
+      for (const auto& [name, value] : row.items()) {
+        ASSIGN_OR_RETURN(float f, NumberOrNull(value, where + "." + name));
+        out.emplace_back(name, f);
+      }
+    }
+    rows.n_rows = rows.instances.size();
+    return rows;
+  }
+  if (!inputs->is_array()) return InvalidArgument("'inputs' must be a list of rows");
+  for (size_t r = 0; r < inputs->size(); ++r) {
+    const json& row = (*inputs)[r];
+    std::string where = "inputs[" + std::to_string(r) + "]";
+    if (!row.is_array()) return InvalidArgument(where + " must be a list of numbers");
+    if (r == 0) rows.width = row.size();
+    if (row.size() != rows.width) {
+      return InvalidArgument(where + " has " + std::to_string(row.size()) +
+                             " values, inputs[0] has " + std::to_string(rows.width));
+    }
+    for (size_t c = 0; c < row.size(); ++c) {
+      ASSIGN_OR_RETURN(float f, NumberOrNull(row[c], where + "[" + std::to_string(c) + "]"));
+      rows.values.push_back(f);
+    }
+  }
+  rows.n_rows = inputs->size();
+  return rows;
+}
+
+// Open Inference Protocol: one [n, f] tensor (row-major `data`, flat or nested), or one tensor
+// per feature, each of shape [n] or [n, 1], named as the model's features.
+Result<FeatureRows> ParseInferBody(std::string_view body) {
+  ASSIGN_OR_RETURN(Json j, ParseJsonObject(body));
+  auto inputs = j.find("inputs");
+  if (inputs == j.end() || !inputs->is_array() || inputs->empty()) {
+    return InvalidArgument("'inputs' must be a non-empty list of tensors");
+  }
+  struct Tensor {
+    std::string name;
+    std::vector<int64_t> shape;
+    std::vector<float> data;
+  };
+  std::vector<Tensor> tensors;
+  for (size_t i = 0; i < inputs->size(); ++i) {
+    const json& t = (*inputs)[i];
+    std::string where = "inputs[" + std::to_string(i) + "]";
+    if (!t.is_object()) return InvalidArgument(where + " must be an object");
+    Tensor tensor;
+    ASSIGN_OR_RETURN(tensor.name, RequireString(t, "name"));
+    auto shape = t.find("shape");
+    if (shape == t.end() || !shape->is_array() || shape->empty() || shape->size() > 2) {
+      return InvalidArgument(where + ".shape must be [n] or [n, features]");
+    }
+    for (const auto& d : *shape) {
+      if (!d.is_number_integer() || d.get<int64_t>() < 0) {
+        return InvalidArgument(where + ".shape must hold non-negative integers");
+      }
+      tensor.shape.push_back(d.get<int64_t>());
+    }
+    auto data = t.find("data");
+    if (data == t.end() || !data->is_array()) return InvalidArgument(where + ".data must be a list");
+    if (!data->empty() && (*data)[0].is_array()) {
+      for (const auto& row : *data) {
+        if (!row.is_array()) return InvalidArgument(where + ".data mixes rows and values");
+        for (const auto& v : row) {
+          ASSIGN_OR_RETURN(float f, NumberOrNull(v, where + ".data"));
+          tensor.data.push_back(f);
+        }
+      }
+    } else {
+      for (const auto& v : *data) {
+        ASSIGN_OR_RETURN(float f, NumberOrNull(v, where + ".data"));
+        tensor.data.push_back(f);
+      }
+    }
+    int64_t expected = tensor.shape[0] * (tensor.shape.size() == 2 ? tensor.shape[1] : 1);
+    if (static_cast<int64_t>(tensor.data.size()) != expected) {
+      return InvalidArgument(where + " has " + std::to_string(tensor.data.size()) +
+                             " values; its shape needs " + std::to_string(expected));
+    }
+    tensors.push_back(std::move(tensor));
+  }
+  FeatureRows rows;
+  if (tensors.size() == 1 && tensors[0].shape.size() == 2 && tensors[0].shape[1] != 1) {
+    rows.n_rows = static_cast<size_t>(tensors[0].shape[0]);
+    rows.width = static_cast<size_t>(tensors[0].shape[1]);
+    rows.values = std::move(tensors[0].data);
+    return rows;
+  }
+  rows.named = true;
+  rows.n_rows = static_cast<size_t>(tensors[0].shape[0]);
+  rows.instances.resize(rows.n_rows);
+  for (const Tensor& t : tensors) {
+    if (static_cast<size_t>(t.shape[0]) != rows.n_rows) {
+      return InvalidArgument("input '" + t.name + "' has " + std::to_string(t.shape[0]) +
+                             " rows; the first input has " + std::to_string(rows.n_rows));
+    }
+    for (size_t r = 0; r < rows.n_rows; ++r) rows.instances[r].emplace_back(t.name, t.data[r]);
+  }
+  return rows;
+}
+
+json PredictionsJson(const serving::Prediction& p) {
+  if (p.outputs_per_row == 1) return json(p.values);
+  json out = json::array();
+  for (size_t i = 0; i < p.values.size(); i += p.outputs_per_row) {
+    out.push_back(std::vector<float>(p.values.begin() + i, p.values.begin() + i + p.outputs_per_row));
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddServingRoutes(Router& router, service::PlinthService& service) {
+  serving::EndpointManager& endpoints = service.endpoints();
+
+  router.Add("POST", "/api/v1/endpoints", Role::kApprover, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
+    RESPOND_ASSIGN(std::string name, RequireString(body, "name"));
+    RESPOND_ASSIGN(auto spec, serving::EndpointSpecFromJson(body, name));
+    RESPOND_ASSIGN(auto live, endpoints.Create(req.principal, spec));
+    return JsonResponse(201, ToJson(*live));
+  });
+  router.Add("GET", "/api/v1/endpoints", Role::kViewer, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(PageRequest page, PageOf(req));
+    auto all = endpoints.List();
+    json items = json::array();
+    for (size_t i = page.offset; i < all.size() && items.size() < static_cast<size_t>(page.limit); ++i) {
+      items.push_back(ToJson(*all[i]));
+    }
+    std::string next = page.offset + page.limit < static_cast<int64_t>(all.size())
+                           ? std::to_string(page.offset + page.limit) : "";
+    return JsonResponse(200, {{"items", items}, {"next_page_token", next}});
+  });
+  router.Add("GET", "/api/v1/endpoints/{name}", Role::kViewer, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
+    return JsonResponse(200, ToJson(*live));
+  });
+  router.Add("PUT", "/api/v1/endpoints/{name}", Role::kApprover, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
+    RESPOND_ASSIGN(auto spec, serving::EndpointSpecFromJson(body, req.Param("name")));
+    RESPOND_ASSIGN(auto live, endpoints.Update(req.principal, spec));
+    return JsonResponse(200, ToJson(*live));
+  });
+  router.Add("DELETE", "/api/v1/endpoints/{name}", Role::kApprover, [&endpoints](Request& req) {
+    RESPOND_IF_ERROR(endpoints.Delete(req.principal, req.Param("name")));
+    return NoContent();
+  });
+
+  router.Add("POST", "/api/v1/endpoints/{name}/predict", Role::kViewer, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
+    RESPOND_ASSIGN(FeatureRows rows, ParsePredictBody(req.body));
+    RESPOND_ASSIGN(serving::Prediction p, serving::Predict(*live, rows, req.routing_key));
+    return JsonResponse(200, {{"predictions", PredictionsJson(p)},
+                              {"variant", p.variant},
+                              {"model", p.model},
+                              {"version", p.version},
+                              {"runtime", p.runtime},
+                              {"request_id", req.request_id}});
+  });
+
+  router.Add("POST", "/v2/models/{name}/infer", Role::kViewer, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
+    RESPOND_ASSIGN(FeatureRows rows, ParseInferBody(req.body));
+    RESPOND_ASSIGN(serving::Prediction p, serving::Predict(*live, rows, req.routing_key));
+    std::string id = req.request_id;
+    auto body = ParseJsonObject(req.body);
+    if (body.ok() && body->contains("id") && (*body)["id"].is_string()) id = (*body)["id"];
+    json shape = json::array({rows.n_rows});
+    if (p.outputs_per_row > 1) shape.push_back(p.outputs_per_row);
+    return JsonResponse(200, {{"model_name", live->spec.name},
+                              {"model_version", std::to_string(p.version)},
+                              {"id", id},
+                              {"parameters", {{"variant", p.variant}, {"model", p.model}}},
+                              {"outputs", json::array({{{"name", "predict"},
+                                                        {"shape", shape},
+                                                        {"datatype", "FP32"},
+                                                        {"data", p.values}}})}});
+  });
+  router.Add("GET", "/v2/models/{name}", Role::kViewer, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
+    json versions = json::array();
+    json inputs = json::array();
+    json outputs = json::array();
+    if (!live->variants.empty()) {
+      const auto& model = *live->variants[0].model;
+      for (const auto& v : live->variants) versions.push_back(std::to_string(v.model->version));
+      int64_t width = static_cast<int64_t>(model.runtime->input_signature().num_features);
+      inputs.push_back({{"name", "input-0"}, {"datatype", "FP32"}, {"shape", {-1, width}}});
+      json out_shape = json::array({-1});
+      if (model.runtime->outputs_per_row() > 1) out_shape.push_back(model.runtime->outputs_per_row());
+      outputs.push_back({{"name", "predict"}, {"datatype", "FP32"}, {"shape", out_shape}});
+    }
+    return JsonResponse(200, {{"name", live->spec.name},
+                              {"versions", versions},
+                              {"platform", "plinth"},
+                              {"inputs", inputs},
+                              {"outputs", outputs}});
+  });
+  router.Add("GET", "/v2/models/{name}/ready", Role::kViewer, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
+    if (!live->error.empty() || live->variants.empty()) {
+      return ErrorResponse(Unavailable("endpoint '" + live->spec.name + "' is not ready: " + live->error));
+    }
+    return JsonResponse(200, {{"name", live->spec.name}, {"ready", true}});
+  });
+}
+
+}  // namespace plinth::http

@@ -1,0 +1,208 @@
+#include "serving/endpoint_manager.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/audit_log.h"
+#include "common/clock.h"
+#include "serving/endpoint_spec_json.h"
+
+namespace plinth::serving {
+
+using storage::SqlRow;
+using storage::SqlTx;
+
+EndpointManager::EndpointManager(storage::MetadataStore& store, registry::ModelRegistry& registry)
+    : store_(store), registry_(registry), cache_(registry),
+      table_(std::make_shared<const Table>()) {}
+
+Status EndpointManager::InitSchema() {
+  return store_.Write([](SqlTx& tx) {
+    return tx.Exec(
+        "CREATE TABLE IF NOT EXISTS endpoints (name TEXT PRIMARY KEY, spec TEXT NOT NULL,"
+        " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, created_by TEXT NOT NULL)");
+  });
+}
+
+Result<LiveVariant> EndpointManager::ResolveRef(const ModelRef& ref, const std::string& name,
+                                                double weight) {
+  int64_t version = 0;
+  if (ref.alias) {
+    ASSIGN_OR_RETURN(registry::AliasMove move, registry_.GetAlias(ref.model, *ref.alias, std::nullopt));
+    version = move.version;  // aliases name only Approved versions
+  } else {
+    version = *ref.version;
+    ASSIGN_OR_RETURN(registry::ModelVersion v, registry_.GetVersion(ref.model, version));
+    if (v.status != registry::ApprovalStatus::kApproved) {
+      return FailedPrecondition("only Approved versions can be deployed; version " +
+                                std::to_string(version) + " of model '" + ref.model + "' is " +
+                                registry::ApprovalStatusName(v.status));
+    }
+  }
+  ASSIGN_OR_RETURN(auto model, cache_.Get(ref.model, version));
+  return LiveVariant{name, ref, weight, std::move(model)};
+}
+
+Result<std::shared_ptr<LiveEndpoint>> EndpointManager::Resolve(const EndpointSpec& spec) {
+  auto live = std::make_shared<LiveEndpoint>();
+  live->spec = spec;
+  std::vector<double> weights;
+  for (const auto& v : spec.variants) {
+    ASSIGN_OR_RETURN(LiveVariant variant, ResolveRef(v.ref, v.name, v.weight));
+    live->variants.push_back(std::move(variant));
+    weights.push_back(v.weight);
+  }
+  live->split = TrafficSplit(weights);
+  if (spec.shadow) {
+    ASSIGN_OR_RETURN(LiveVariant shadow, ResolveRef(*spec.shadow, "shadow", 0));
+    live->shadow = std::move(shadow);
+  }
+  return live;
+}
+
+void EndpointManager::Publish(const std::string& name,
+                              std::shared_ptr<const LiveEndpoint> endpoint) {
+  auto next = std::make_shared<Table>(*table_.load());
+  if (endpoint) {
+    (*next)[name] = std::move(endpoint);
+  } else {
+    next->erase(name);
+  }
+  table_.store(std::move(next));
+}
+
+Status EndpointManager::LoadAll() {
+  struct Row {
+    std::string name, spec, created_by;
+    int64_t created_ms, updated_ms;
+  };
+  std::vector<Row> rows;
+  RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
+    return tx.Query("SELECT name, spec, created_ms, updated_ms, created_by FROM endpoints", {},
+                    [&](const SqlRow& r) {
+                      rows.push_back({r.String(0), r.String(1), r.String(4), r.Int(2), r.Int(3)});
+                    });
+  }));
+  std::lock_guard lock(control_mu_);
+  for (const Row& row : rows) {
+    auto spec = EndpointSpecFromJson(nlohmann::json::parse(row.spec, nullptr, false), row.name);
+    Result<std::shared_ptr<LiveEndpoint>> live =
+        spec.ok() ? Resolve(*spec) : Result<std::shared_ptr<LiveEndpoint>>(spec.status());
+    std::shared_ptr<LiveEndpoint> endpoint;
+    if (live.ok()) {
+      endpoint = std::move(live).value();
+    } else {
+      spdlog::error("endpoint '{}' cannot be served: {}", row.name, live.status().message());
+      endpoint = std::make_shared<LiveEndpoint>();
+      if (spec.ok()) endpoint->spec = *spec;
+      endpoint->spec.name = row.name;
+      endpoint->error = live.status().message();
+    }
+    endpoint->created_ms = row.created_ms;
+    endpoint->updated_ms = row.updated_ms;
+    endpoint->created_by = row.created_by;
+    Publish(row.name, std::move(endpoint));
+  }
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::Create(const auth::Principal& actor,
+                                                                    const EndpointSpec& spec) {
+  RETURN_IF_ERROR(ValidateEndpointSpec(spec));
+  std::lock_guard lock(control_mu_);
+  if (table_.load()->count(spec.name)) {
+    return AlreadyExists("an endpoint named '" + spec.name + "' already exists");
+  }
+  ASSIGN_OR_RETURN(auto live, Resolve(spec));
+  live->created_ms = live->updated_ms = NowMs();
+  live->created_by = actor.name;
+  std::string spec_json = EndpointSpecToJson(spec).dump();
+  RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) {
+    RETURN_IF_ERROR(tx.Exec(
+        "INSERT INTO endpoints (name, spec, created_ms, updated_ms, created_by)"
+        " VALUES (?, ?, ?, ?, ?)",
+        {std::string_view(spec.name), std::string_view(spec_json), live->created_ms,
+         live->updated_ms, std::string_view(actor.name)}));
+    return auth::AuditLog::Append(tx, actor.name, "endpoint.create", "endpoints/" + spec.name,
+                                  spec_json);
+  }));
+  Publish(spec.name, live);
+  return std::shared_ptr<const LiveEndpoint>(live);
+}
+
+Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::Update(const auth::Principal& actor,
+                                                                    const EndpointSpec& spec) {
+  RETURN_IF_ERROR(ValidateEndpointSpec(spec));
+  std::lock_guard lock(control_mu_);
+  auto table = table_.load();
+  auto it = table->find(spec.name);
+  if (it == table->end()) return NotFound("endpoint '" + spec.name + "' does not exist");
+  ASSIGN_OR_RETURN(auto live, Resolve(spec));
+  live->created_ms = it->second->created_ms;
+  live->created_by = it->second->created_by;
+  live->updated_ms = NowMs();
+  std::string spec_json = EndpointSpecToJson(spec).dump();
+  RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) {
+    RETURN_IF_ERROR(tx.Exec("UPDATE endpoints SET spec = ?, updated_ms = ? WHERE name = ?",
+                            {std::string_view(spec_json), live->updated_ms,
+                             std::string_view(spec.name)}));
+    return auth::AuditLog::Append(tx, actor.name, "endpoint.update", "endpoints/" + spec.name,
+                                  spec_json);
+  }));
+  Publish(spec.name, live);
+  return std::shared_ptr<const LiveEndpoint>(live);
+}
+
+Status EndpointManager::Delete(const auth::Principal& actor, const std::string& name) {
+  std::lock_guard lock(control_mu_);
+  if (!table_.load()->count(name)) return NotFound("endpoint '" + name + "' does not exist");
+  RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) {
+    RETURN_IF_ERROR(tx.Exec("DELETE FROM endpoints WHERE name = ?", {std::string_view(name)}));
+    return auth::AuditLog::Append(tx, actor.name, "endpoint.delete", "endpoints/" + name, "{}");
+  }));
+  Publish(name, nullptr);
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::Get(const std::string& name) const {
+  auto table = table_.load();
+  auto it = table->find(name);
+  if (it == table->end()) return NotFound("endpoint '" + name + "' does not exist");
+  return it->second;
+}
+
+std::vector<std::shared_ptr<const LiveEndpoint>> EndpointManager::List() const {
+  std::vector<std::shared_ptr<const LiveEndpoint>> out;
+  auto table = table_.load();  // keep the table alive while iterating it
+  for (const auto& [name, endpoint] : *table) out.push_back(endpoint);
+  return out;
+}
+
+void EndpointManager::OnAliasMoved(const registry::AliasMove& move) {
+  auto follows = [&](const ModelRef& ref) {
+    return ref.alias && ref.model == move.model && *ref.alias == move.alias;
+  };
+  std::lock_guard lock(control_mu_);
+  // Publish replaces table_ while this loop runs: iterate a snapshot that this scope keeps alive.
+  auto table = table_.load();
+  for (const auto& [name, endpoint] : *table) {
+    bool affected = endpoint->spec.shadow && follows(*endpoint->spec.shadow);
+    for (const auto& v : endpoint->spec.variants) affected |= follows(v.ref);
+    if (!affected) continue;
+    auto live = Resolve(endpoint->spec);
+    if (!live.ok()) {
+      // Keep serving the previous version rather than dropping traffic.
+      spdlog::error("endpoint '{}' keeps its previous version: alias {}@{} -> v{} failed: {}",
+                    name, move.model, move.alias, move.version, live.status().message());
+      continue;
+    }
+    (*live)->created_ms = endpoint->created_ms;
+    (*live)->created_by = endpoint->created_by;
+    (*live)->updated_ms = NowMs();
+    spdlog::info("endpoint '{}' follows {}@{} to version {}", name, move.model, move.alias,
+                 move.version);
+    Publish(name, std::move(live).value());
+  }
+}
+
+}  // namespace plinth::serving

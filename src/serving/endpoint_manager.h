@@ -1,0 +1,90 @@
+#pragma once
+// EndpointManager: the endpoints a server serves, kept as an immutable routing table that is
+// swapped whole on every change (hot swap).
+//
+// A change (create, update, delete, or an alias an endpoint follows moving) resolves every
+// reference to a version, loads the models through the ModelCache, and only then publishes a new
+// table; requests in flight keep the table they started with, so a change never fails or drops
+// them. Only Approved versions can be deployed. Every change is persisted and audited in one
+// transaction. Changes are serialized by one control mutex; the request path takes no lock
+// (an atomic shared_ptr load). Thread-safe.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/roles.h"
+#include "registry/model_registry.h"
+#include "serving/endpoint_spec.h"
+#include "serving/model_cache.h"
+#include "serving/traffic_split.h"
+#include "storage/metadata_store.h"
+
+namespace plinth::serving {
+
+struct LiveVariant {
+  std::string name;
+  ModelRef ref;
+  double weight = 0;
+  std::shared_ptr<const LoadedModel> model;  // resolved version, loaded
+};
+
+// One endpoint as it is served now. Immutable once published.
+struct LiveEndpoint {
+  EndpointSpec spec;
+  std::vector<LiveVariant> variants;  // same order as spec.variants
+  std::optional<LiveVariant> shadow;
+  TrafficSplit split{std::vector<double>{1.0}};
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  std::string created_by;
+  // Set when the endpoint could not be loaded at start-up; it then serves nothing (503).
+  std::string error;
+};
+
+class EndpointManager {
+ public:
+  EndpointManager(storage::MetadataStore& store, registry::ModelRegistry& registry);
+
+  Status InitSchema();
+  // Loads every persisted endpoint (at start-up). An endpoint that fails to load is kept with
+  // its error, so that it can be inspected and fixed with an update.
+  Status LoadAll();
+
+  // AlreadyExists for a taken name; FailedPrecondition for a version that is not Approved;
+  // NotFound for an unknown model, version or alias.
+  Result<std::shared_ptr<const LiveEndpoint>> Create(const auth::Principal& actor,
+                                                     const EndpointSpec& spec);
+  // Replaces the endpoint's variants, weights and shadow. NotFound if it does not exist.
+  Result<std::shared_ptr<const LiveEndpoint>> Update(const auth::Principal& actor,
+                                                     const EndpointSpec& spec);
+  Status Delete(const auth::Principal& actor, const std::string& name);
+
+  // The request path: no lock, no allocation beyond the shared_ptr copy.
+  Result<std::shared_ptr<const LiveEndpoint>> Get(const std::string& name) const;
+  std::vector<std::shared_ptr<const LiveEndpoint>> List() const;
+
+  // Re-resolves the endpoints that follow (model, alias). Wired to the registry's listener.
+  void OnAliasMoved(const registry::AliasMove& move);
+
+ private:
+  using Table = std::map<std::string, std::shared_ptr<const LiveEndpoint>>;
+
+  Result<std::shared_ptr<LiveEndpoint>> Resolve(const EndpointSpec& spec);
+  Result<LiveVariant> ResolveRef(const ModelRef& ref, const std::string& name, double weight);
+  // Publishes `table` with `name` set to `endpoint` (or erased when null). Needs control_mu_.
+  void Publish(const std::string& name, std::shared_ptr<const LiveEndpoint> endpoint);
+
+  storage::MetadataStore& store_;
+  registry::ModelRegistry& registry_;
+  ModelCache cache_;
+  std::mutex control_mu_;                         // serializes changes
+  std::atomic<std::shared_ptr<const Table>> table_;  // replaced whole, under control_mu_
+};
+
+}  // namespace plinth::serving

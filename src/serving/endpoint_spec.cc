@@ -1,0 +1,46 @@
+#include "serving/endpoint_spec.h"
+
+#include <cmath>
+#include <set>
+
+#include "common/names.h"
+
+namespace plinth::serving {
+
+namespace {
+Status ValidateRef(const ModelRef& ref, const std::string& where) {
+  RETURN_IF_ERROR(ValidateName(where + ".model", ref.model));
+  if (ref.version.has_value() == ref.alias.has_value()) {
+    return InvalidArgument(where + " needs exactly one of 'version' and 'alias'");
+  }
+  if (ref.version && *ref.version < 1) return InvalidArgument(where + ".version must be >= 1");
+  if (ref.alias) RETURN_IF_ERROR(ValidateName(where + ".alias", *ref.alias));
+  return Status::Ok();
+}
+}  // namespace
+
+Status ValidateEndpointSpec(const EndpointSpec& spec) {
+  RETURN_IF_ERROR(ValidateName("endpoint name", spec.name));
+  if (spec.variants.empty()) return InvalidArgument("'variants' must have at least one variant");
+  if (spec.variants.size() > 16) return InvalidArgument("an endpoint has at most 16 variants");
+  std::set<std::string> names;
+  double total = 0;
+  for (size_t i = 0; i < spec.variants.size(); ++i) {
+    const VariantSpec& v = spec.variants[i];
+    std::string where = "variants[" + std::to_string(i) + "]";
+    RETURN_IF_ERROR(ValidateName(where + ".name", v.name));
+    if (!names.insert(v.name).second) {
+      return InvalidArgument("variant name '" + v.name + "' is used twice");
+    }
+    RETURN_IF_ERROR(ValidateRef(v.ref, where));
+    if (!std::isfinite(v.weight) || v.weight < 0) {
+      return InvalidArgument(where + ".weight must be a number >= 0");
+    }
+    total += v.weight;
+  }
+  if (total <= 0) return InvalidArgument("the variants' weights must add up to more than 0");
+  if (spec.shadow) RETURN_IF_ERROR(ValidateRef(*spec.shadow, "shadow"));
+  return Status::Ok();
+}
+
+}  // namespace plinth::serving

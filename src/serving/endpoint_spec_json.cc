@@ -1,0 +1,86 @@
+#include "serving/endpoint_spec_json.h"
+
+namespace plinth::serving {
+
+using nlohmann::json;
+
+namespace {
+
+Result<ModelRef> RefFromJson(const json& j, const std::string& where) {
+  if (!j.is_object()) return InvalidArgument(where + " must be an object");
+  ModelRef ref;
+  auto model = j.find("model");
+  if (model == j.end() || !model->is_string()) return InvalidArgument(where + ".model must be a string");
+  ref.model = model->get<std::string>();
+  auto version = j.find("version");
+  if (version != j.end() && !version->is_null()) {
+    if (!version->is_number_integer()) return InvalidArgument(where + ".version must be an integer");
+    ref.version = version->get<int64_t>();
+  }
+  auto alias = j.find("alias");
+  if (alias != j.end() && !alias->is_null()) {
+    if (!alias->is_string()) return InvalidArgument(where + ".alias must be a string");
+    ref.alias = alias->get<std::string>();
+  }
+  return ref;
+}
+
+}  // namespace
+
+Result<EndpointSpec> EndpointSpecFromJson(const json& body, std::string name) {
+  EndpointSpec spec;
+  spec.name = std::move(name);
+  auto variants = body.find("variants");
+  if (variants == body.end() || !variants->is_array()) {
+    return InvalidArgument("'variants' must be a list of {name, model, version | alias, weight}");
+  }
+  for (size_t i = 0; i < variants->size(); ++i) {
+    const json& v = (*variants)[i];
+    std::string where = "variants[" + std::to_string(i) + "]";
+    ASSIGN_OR_RETURN(ModelRef ref, RefFromJson(v, where));
+    VariantSpec variant;
+    variant.ref = std::move(ref);
+    auto vname = v.find("name");
+    if (vname != v.end() && !vname->is_null()) {
+      if (!vname->is_string()) return InvalidArgument(where + ".name must be a string");
+      variant.name = vname->get<std::string>();
+    } else {
+      variant.name = "v" + std::to_string(i + 1);
+    }
+    auto weight = v.find("weight");
+    if (weight != v.end() && !weight->is_null()) {
+      if (!weight->is_number()) return InvalidArgument(where + ".weight must be a number");
+      variant.weight = weight->get<double>();
+    }
+    spec.variants.push_back(std::move(variant));
+  }
+  auto shadow = body.find("shadow");
+  if (shadow != body.end() && !shadow->is_null()) {
+    ASSIGN_OR_RETURN(ModelRef ref, RefFromJson(*shadow, "shadow"));
+    spec.shadow = std::move(ref);
+  }
+  RETURN_IF_ERROR(ValidateEndpointSpec(spec));
+  return spec;
+}
+
+json ModelRefToJson(const ModelRef& ref) {
+  json j = {{"model", ref.model}};
+  if (ref.version) j["version"] = *ref.version;
+  if (ref.alias) j["alias"] = *ref.alias;
+  return j;
+}
+
+json EndpointSpecToJson(const EndpointSpec& spec) {
+  json variants = json::array();
+  for (const auto& v : spec.variants) {
+    json j = ModelRefToJson(v.ref);
+    j["name"] = v.name;
+    j["weight"] = v.weight;
+    variants.push_back(std::move(j));
+  }
+  json out = {{"name", spec.name}, {"variants", variants}};
+  out["shadow"] = spec.shadow ? ModelRefToJson(*spec.shadow) : json(nullptr);
+  return out;
+}
+
+}  // namespace plinth::serving

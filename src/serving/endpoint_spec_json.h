@@ -1,0 +1,16 @@
+#pragma once
+// EndpointSpec <-> the JSON of POST/PUT /api/v1/endpoints (docs/api.md). Include from .cc files.
+
+#include <nlohmann/json.hpp>
+
+#include "serving/endpoint_spec.h"
+
+namespace plinth::serving {
+
+// Reads {"variants": [{"name", "model", "version" | "alias", "weight"?}], "shadow"?: {...}}.
+// The name comes from the caller (body or path). InvalidArgument names the bad field.
+Result<EndpointSpec> EndpointSpecFromJson(const nlohmann::json& body, std::string name);
+nlohmann::json EndpointSpecToJson(const EndpointSpec& spec);
+nlohmann::json ModelRefToJson(const ModelRef& ref);
+
+}  // namespace plinth::serving

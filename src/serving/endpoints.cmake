@@ -1,0 +1,11 @@
+# Serving endpoints: specs, the model cache, the hot-swapped routing table and the predict path.
+# Separate from plinth_serving (the runtimes) because it also needs the registry.
+add_library(plinth_endpoints STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/endpoint_spec.cc
+  ${CMAKE_CURRENT_LIST_DIR}/endpoint_spec_json.cc
+  ${CMAKE_CURRENT_LIST_DIR}/traffic_split.cc
+  ${CMAKE_CURRENT_LIST_DIR}/model_cache.cc
+  ${CMAKE_CURRENT_LIST_DIR}/endpoint_manager.cc
+  ${CMAKE_CURRENT_LIST_DIR}/predictor.cc)
+target_link_libraries(plinth_endpoints PUBLIC plinth_serving plinth_registry plinth_storage
+                      plinth_auth PRIVATE spdlog::spdlog)

@@ -1,0 +1,82 @@
+#include "features/value_text.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+
+namespace plinth::features {
+namespace {
+
+std::string Fmt(double v) {
+  char buf[kMaxNumberText];
+  return std::string(buf, FormatFloatText(v, buf));
+}
+
+TEST(ValueText, FormatsFloatsAsPythonRepr) {
+  // Expected strings are Python's repr() of the same doubles (and pandas' to_csv output).
+  EXPECT_EQ(Fmt(1e16), "1e+16");
+  EXPECT_EQ(Fmt(1e15), "1000000000000000.0");
+  EXPECT_EQ(Fmt(0.0001), "0.0001");
+  EXPECT_EQ(Fmt(1e-5), "1e-05");
+  EXPECT_EQ(Fmt(-0.0), "-0.0");
+  EXPECT_EQ(Fmt(0.0), "0.0");
+  EXPECT_EQ(Fmt(1.5e16), "1.5e+16");
+  EXPECT_EQ(Fmt(123.456), "123.456");
+  EXPECT_EQ(Fmt(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(Fmt(5e-324), "5e-324");
+  EXPECT_EQ(Fmt(1.7976931348623157e308), "1.7976931348623157e+308");
+  EXPECT_EQ(Fmt(-2.5), "-2.5");
+  EXPECT_EQ(Fmt(100.0), "100.0");
+  EXPECT_EQ(Fmt(-1234567.0), "-1234567.0");
+  EXPECT_EQ(Fmt(2e17), "2e+17");
+  EXPECT_EQ(Fmt(0.000123), "0.000123");
+}
+
+TEST(ValueText, ParsesFloatsCorrectlyRounded) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> dist(-1e6, 1e6);
+  for (int i = 0; i < 20000; ++i) {
+    double v = i % 3 == 0 ? dist(rng) : std::ldexp(dist(rng), static_cast<int>(rng() % 200) - 100);
+    std::string text = Fmt(v);
+    double back = 0;
+    ASSERT_TRUE(ParseFloatText(text, &back)) << text;
+    ASSERT_EQ(std::memcmp(&v, &back, sizeof(v)), 0) << text;
+  }
+  double d;
+  EXPECT_TRUE(ParseFloatText("3", &d));
+  EXPECT_EQ(d, 3.0);
+  EXPECT_TRUE(ParseFloatText("+.5", &d));
+  EXPECT_EQ(d, 0.5);
+  EXPECT_TRUE(ParseFloatText("1E3", &d));
+  EXPECT_EQ(d, 1000.0);
+  EXPECT_TRUE(ParseFloatText("0.1", &d));
+  EXPECT_EQ(d, 0.1);
+  EXPECT_TRUE(ParseFloatText("123456789012345678901234", &d));  // more digits than the fast path
+  EXPECT_EQ(d, 123456789012345678901234.0);
+  for (const char* bad : {"", "-", ".", "1e", "1e+", "abc", "1.2.3", "nan", "inf", "1e999", " 1",
+                          "1 ", "0x10"}) {
+    EXPECT_FALSE(ParseFloatText(bad, &d)) << bad;
+  }
+}
+
+TEST(ValueText, ParsesIntsAndBools) {
+  int64_t i;
+  EXPECT_TRUE(ParseIntText("-9223372036854775808", &i));
+  EXPECT_EQ(i, INT64_MIN);
+  EXPECT_FALSE(ParseIntText("9223372036854775808", &i));
+  EXPECT_FALSE(ParseIntText("1.0", &i));
+  EXPECT_FALSE(ParseIntText("+1", &i));
+  EXPECT_FALSE(ParseIntText("", &i));
+  bool b;
+  EXPECT_TRUE(ParseBoolText("TRUE", &b) && b);
+  EXPECT_TRUE(ParseBoolText("False", &b) && !b);
+  EXPECT_TRUE(ParseBoolText("1", &b) && b);
+  EXPECT_TRUE(ParseBoolText("0", &b) && !b);
+  EXPECT_FALSE(ParseBoolText("yes", &b));
+}
+
+}  // namespace
+}  // namespace plinth::features

@@ -1,0 +1,241 @@
+"""Serving: registered XGBoost models on endpoints (issue 3, first part).
+
+Models are trained here with Debian's python3-xgboost; predictions from the server must equal
+XGBoost's own.
+"""
+
+import base64
+import threading
+
+import numpy as np
+import pytest
+import xgboost as xgb
+
+import support
+from support import assert_error, expect, uniq
+
+N_FEATURES = 4
+FEATURES = ["hour", "temp", "rain", "events"]
+
+
+def train(objective, seed, num_class=None, rounds=20):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(400, N_FEATURES)).astype(np.float32)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    if objective == "multi:softprob":
+        y = (np.nan_to_num(x[:, 0]) > 0).astype(int) + (np.nan_to_num(x[:, 1]) > 0.5).astype(int)
+    elif objective == "binary:logistic":
+        y = (np.nan_to_num(x[:, 0]) + np.nan_to_num(x[:, 2]) > 0).astype(int)
+    else:
+        y = 3 * np.nan_to_num(x[:, 0]) - np.nan_to_num(x[:, 1]) + rng.normal(size=400)
+    params = {"objective": objective, "max_depth": 4, "eta": 0.3, "tree_method": "hist",
+              "seed": seed}
+    if num_class:
+        params["num_class"] = num_class
+    booster = xgb.train(params, xgb.DMatrix(x, label=y, feature_names=FEATURES), rounds)
+    raw = booster.save_raw(raw_format="json")
+    probe = rng.normal(size=(16, N_FEATURES)).astype(np.float32)
+    probe[0, 1] = np.nan
+    expected = booster.predict(xgb.DMatrix(probe, feature_names=FEATURES))
+    return bytes(raw), probe, expected
+
+
+def upload(server, data):
+    return expect(server.request("POST", "/api/v1/uploads", data,
+                                 headers={"Content-Type": "application/octet-stream"}), 201)
+
+
+def register(server, model, data, flavor="xgboost", token="admin"):
+    sha = upload(server, data)["sha256"]
+    body = {"upload_sha256": sha, "flavor": flavor,
+            "signature": {"inputs": [{"name": f, "type": "float"} for f in FEATURES]}}
+    return server.request("POST", f"/api/v1/models/{model}/versions", body, token=token)
+
+
+@pytest.fixture(scope="module")
+def models(server, roles):
+    """Two approved regression versions and one approved multi-class version of fresh models."""
+    approver = roles["approver"].secret
+    out = {"name": uniq("demand"), "multi": uniq("zones")}
+    out["v1"] = train("reg:squarederror", seed=1)
+    out["v2"] = train("reg:squarederror", seed=2, rounds=30)
+    out["m1"] = train("multi:softprob", seed=3, num_class=3)
+    for key, model in (("v1", out["name"]), ("v2", out["name"]), ("m1", out["multi"])):
+        v = expect(register(server, model, out[key][0]), 201)
+        expect(server.request("POST", f"/api/v1/models/{model}/versions/{v['version']}/approve",
+                              {"comment": "ok"}, token=approver), 200)
+    return out
+
+
+def create_endpoint(server, variants, name=None, token="admin", shadow=None):
+    body = {"name": name or uniq("ep"), "variants": variants}
+    if shadow:
+        body["shadow"] = shadow
+    return server.request("POST", "/api/v1/endpoints", body, token=token)
+
+
+def predict(server, endpoint, body, routing_key=None):
+    headers = {"X-Routing-Key": routing_key} if routing_key else None
+    return server.request("POST", f"/api/v1/endpoints/{endpoint}/predict", body, token="admin",
+                          headers=headers)
+
+
+def test_registration_loads_the_artifact_with_its_flavor(server):
+    status, body, _ = register(server, uniq("bad"), b"{not a model")
+    assert status == 400 and body["error"]["code"] == "invalid_argument"
+    assert "model" in body["error"]["message"].lower()
+    status, _, _ = register(server, uniq("opaque"), b"any bytes", flavor="custom")
+    assert status == 201
+
+
+def test_only_approved_versions_can_be_deployed(server, models):
+    model = uniq("pending")
+    expect(register(server, model, models["v1"][0]), 201)
+    resp = create_endpoint(server, [{"name": "a", "model": model, "version": 1}])
+    assert_error(resp, 422, "failed_precondition")
+    assert_error(create_endpoint(server, [{"name": "a", "model": model, "version": 9}]), 404)
+
+
+def test_predictions_equal_xgboost_own(server, models):
+    ep = expect(create_endpoint(server, [{"name": "main", "model": models["name"], "version": 1}]), 201)
+    assert ep["ready"] and ep["variants"][0]["serving_version"] == 1
+    assert ep["variants"][0]["runtime"] in ("compiled-trees", "xgboost")
+    _, probe, expected = models["v1"]
+    rows = [[None if np.isnan(v) else float(v) for v in row] for row in probe]
+    out = expect(predict(server, ep["name"], {"inputs": rows}), 200)
+    assert out["model"] == models["name"] and out["version"] == 1 and out["variant"] == "main"
+    assert out["request_id"]
+    np.testing.assert_allclose(out["predictions"], expected, rtol=1e-5, atol=1e-6)
+    instances = [{f: v for f, v in zip(FEATURES, row) if v is not None} for row in rows]
+    named = expect(predict(server, ep["name"], {"instances": instances}), 200)
+    np.testing.assert_allclose(named["predictions"], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_predict_requests_are_400_and_name_the_problem(server, models):
+    ep = expect(create_endpoint(server, [{"name": "m", "model": models["name"], "version": 1}]), 201)
+    assert_error(predict(server, ep["name"], {"inputs": [[1, 2, 3]]}), 400, mentions="3 values")
+    assert_error(predict(server, ep["name"], {"instances": [{"nope": 1}]}), 400, mentions="nope")
+    assert_error(predict(server, ep["name"], {"inputs": [["x", 1, 2, 3]]}), 400)
+    assert_error(predict(server, ep["name"], {"rows": []}), 400)
+    assert_error(predict(server, ep["name"], "not json"), 400)
+    assert_error(predict(server, uniq("missing"), {"inputs": [[1, 2, 3, 4]]}), 404)
+    support.assert_live(server)
+
+
+def test_classifier_returns_probabilities(server, models):
+    ep = expect(create_endpoint(server, [{"name": "m", "model": models["multi"], "version": 1}]), 201)
+    _, probe, expected = models["m1"]
+    rows = [[None if np.isnan(v) else float(v) for v in row] for row in probe]
+    out = expect(predict(server, ep["name"], {"inputs": rows}), 200)
+    assert len(out["predictions"][0]) == 3
+    np.testing.assert_allclose(out["predictions"], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.sum(out["predictions"], axis=1), 1.0, rtol=1e-5)
+
+
+def test_open_inference_protocol(server, models):
+    ep = expect(create_endpoint(server, [{"name": "m", "model": models["name"], "version": 1}]), 201)
+    name = ep["name"]
+    meta = expect(server.request("GET", f"/v2/models/{name}"), 200)
+    assert meta["name"] == name and meta["inputs"][0]["shape"] == [-1, N_FEATURES]
+    assert expect(server.request("GET", f"/v2/models/{name}/ready"), 200)["ready"] is True
+    _, probe, expected = models["v1"]
+    flat = [0.0 if np.isnan(v) else float(v) for v in probe[1:].flatten()]
+    body = {"id": "req-1", "inputs": [{"name": "input-0", "shape": [len(probe) - 1, N_FEATURES],
+                                       "datatype": "FP32", "data": flat}]}
+    out = expect(server.request("POST", f"/v2/models/{name}/infer", body), 200)
+    assert out["model_name"] == name and out["id"] == "req-1" and out["model_version"] == "1"
+    assert out["outputs"][0]["shape"] == [len(probe) - 1]
+    np.testing.assert_allclose(out["outputs"][0]["data"], expected[1:], rtol=1e-5, atol=1e-6)
+    columns = {"inputs": [{"name": f, "shape": [2], "datatype": "FP32",
+                           "data": [float(probe[1][i]), float(probe[2][i])]}
+                          for i, f in enumerate(FEATURES)]}
+    by_column = expect(server.request("POST", f"/v2/models/{name}/infer", columns), 200)
+    np.testing.assert_allclose(by_column["outputs"][0]["data"], expected[1:3], rtol=1e-5, atol=1e-6)
+    assert_error(server.request("POST", f"/v2/models/{name}/infer", {"inputs": []}), 400)
+
+
+def test_weighted_split_is_sticky_per_routing_key(server, models):
+    m = models["name"]
+    ep = expect(create_endpoint(server, [{"name": "a", "model": m, "version": 1, "weight": 50},
+                                         {"name": "b", "model": m, "version": 2, "weight": 50}]), 201)
+    row = {"inputs": [[0.1, 0.2, 0.3, 0.4]]}
+    seen = set()
+    for i in range(40):
+        first = expect(predict(server, ep["name"], row, routing_key=f"user-{i}"), 200)["variant"]
+        for _ in range(3):
+            again = expect(predict(server, ep["name"], row, routing_key=f"user-{i}"), 200)
+            assert again["variant"] == first
+        seen.add(first)
+    assert seen == {"a", "b"}
+    counts = {"a": 0, "b": 0}
+    for _ in range(200):
+        counts[expect(predict(server, ep["name"], row), 200)["variant"]] += 1
+    assert 50 < counts["a"] < 150, counts
+
+
+def test_endpoint_follows_its_alias(server, models, roles):
+    m = models["name"]
+    approver = roles["approver"].secret
+    expect(server.request("PUT", f"/api/v1/models/{m}/aliases/champion", {"version": 1},
+                          token=approver), 200)
+    ep = expect(create_endpoint(server, [{"name": "champ", "model": m, "alias": "champion"}]), 201)
+    row = {"inputs": [[0.5, -0.2, 0.1, 1.0]]}
+    assert expect(predict(server, ep["name"], row), 200)["version"] == 1
+    expect(server.request("PUT", f"/api/v1/models/{m}/aliases/champion", {"version": 2},
+                          token=approver), 200)
+    assert expect(predict(server, ep["name"], row), 200)["version"] == 2
+    got = expect(server.request("GET", f"/api/v1/endpoints/{ep['name']}"), 200)
+    assert got["variants"][0]["serving_version"] == 2 and got["variants"][0]["alias"] == "champion"
+
+
+def test_swaps_under_load_drop_no_request(server, models):
+    m = models["name"]
+    ep = expect(create_endpoint(server, [{"name": "a", "model": m, "version": 1}]), 201)
+    name = ep["name"]
+    failures, done = [], threading.Event()
+    counts = [0] * 4
+
+    def load(i):
+        while not done.is_set():
+            status, body, _ = predict(server, name, {"inputs": [[0.1, 0.2, 0.3, 0.4]]})
+            counts[i] += 1
+            if status != 200:
+                failures.append((status, body))
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    configs = [[{"name": "a", "model": m, "version": 2}],
+               [{"name": "a", "model": m, "version": 1, "weight": 3},
+                {"name": "b", "model": m, "version": 2, "weight": 1}],
+               [{"name": "b", "model": m, "version": 2}]]
+    for i in range(30):
+        expect(server.request("PUT", f"/api/v1/endpoints/{name}", {"variants": configs[i % 3]}), 200)
+    done.set()
+    for t in threads:
+        t.join()
+    assert not failures, failures[:3]
+    assert sum(counts) > 30
+
+
+def test_endpoints_are_audited_need_a_role_and_survive_restart(fresh_server, tmp_path):
+    srv = fresh_server.start()
+    raw, _, _ = train("reg:squarederror", seed=5, rounds=5)
+    approver = support.make_token(srv, "approver").secret
+    scientist = support.make_token(srv, "scientist").secret
+    v = expect(register(srv, "m", raw, token=scientist), 201)
+    expect(srv.request("POST", f"/api/v1/models/m/versions/{v['version']}/approve", {},
+                       token=approver), 200)
+    variants = [{"name": "a", "model": "m", "version": 1}]
+    assert_error(create_endpoint(srv, variants, name="ep", token=scientist), 403)
+    expect(create_endpoint(srv, variants, name="ep", token=approver), 201)
+    assert_error(create_endpoint(srv, variants, name="ep", token=approver), 409)
+    expect(srv.request("PUT", "/api/v1/endpoints/ep", {"variants": variants}, token=approver), 200)
+    actions = [e["action"] for e in support.audit_events(srv)]
+    assert actions.count("endpoint.create") == 1 and actions.count("endpoint.update") == 1
+    srv.restart()
+    assert expect(srv.request("GET", "/api/v1/endpoints/ep"), 200)["ready"] is True
+    assert expect(predict(srv, "ep", {"inputs": [[1, 2, 3, 4]]}), 200)["version"] == 1
+    assert srv.request("DELETE", "/api/v1/endpoints/ep", token=approver)[0] == 204
+    assert_error(srv.request("GET", "/api/v1/endpoints/ep"), 404)
+    assert support.audit_verify(srv)["ok"] is True
