@@ -65,11 +65,11 @@ def test_every_state_change_appends_one_event_with_its_action_and_actor(server):
         "POST", "/api/v1/models", {"name": model}, token=sci.secret), 201))
     step("version.create", sci.name, lambda: expect(server.request(
         "POST", f"/api/v1/models/{model}/versions",
-        {"run_id": rid, "artifact_path": "model/m.bin", "flavor": "xgboost"},
+        {"run_id": rid, "artifact_path": "model/m.bin", "flavor": "custom"},
         token=sci.secret), 201))
     step("version.create", sci.name, lambda: expect(server.request(
         "POST", f"/api/v1/models/{model}/versions",
-        {"upload_sha256": up["sha256"], "flavor": "xgboost"}, token=sci.secret), 201))
+        {"upload_sha256": up["sha256"], "flavor": "custom"}, token=sci.secret), 201))
     step("version.approve", appr.name, lambda: expect(server.request(
         "POST", f"/api/v1/models/{model}/versions/1/approve", {"comment": "ok"},
         token=appr.secret), 200))

@@ -86,7 +86,7 @@ def test_scientist_creates_experiments_but_cannot_approve(server, roles):
                           token=sci), 201)
     model = uniq("m")
     expect(server.request("POST", f"/api/v1/models/{model}/versions",
-                          {"run_id": run["id"], "artifact_path": "m.bin", "flavor": "xgboost"},
+                          {"run_id": run["id"], "artifact_path": "m.bin", "flavor": "custom"},
                           token=roles["admin"].secret), 201)
     assert_error(server.request("POST", f"/api/v1/models/{model}/versions/1/approve",
                                 {"comment": "lgtm"}, token=sci), 403, "permission_denied")

@@ -32,7 +32,7 @@ def ctx(server):
     c.sha = sha
     for _ in range(2):  # 1: Approved, 2: pending
         expect(server.request("POST", f"/api/v1/models/{c.model}/versions",
-                              {"upload_sha256": sha, "flavor": "xgboost"}), 201)
+                              {"upload_sha256": sha, "flavor": "custom"}), 201)
     expect(server.request("POST", f"/api/v1/models/{c.model}/versions/1/approve", {},
                           token=c.appr), 200)
     return c

@@ -67,7 +67,7 @@ def test_one_decision_wins_when_approvers_race(server):
     sha = expect(server.request("POST", "/api/v1/uploads", os.urandom(64)), 201)["sha256"]
     model = uniq("m")
     expect(server.request("POST", f"/api/v1/models/{model}/versions",
-                          {"upload_sha256": sha, "flavor": "xgboost"}), 201)
+                          {"upload_sha256": sha, "flavor": "custom"}), 201)
     path = f"/api/v1/models/{model}/versions/1/"
     res = _race([lambda i=i: server.request("POST", path + ("approve" if i % 2 else "reject"),
                                             {"comment": str(i)}, token=approvers[i])

@@ -25,7 +25,7 @@ def _upload(server, data, token="admin"):
 
 
 def _register(server, model, token="admin", **fields):
-    fields.setdefault("flavor", "xgboost")
+    fields.setdefault("flavor", "custom")
     if "run_id" not in fields and "upload_sha256" not in fields:
         fields["upload_sha256"] = _upload(server, b"model-" + os.urandom(16), token=token)["sha256"]
     return server.request("POST", f"/api/v1/models/{model}/versions", fields, token=token)
@@ -89,7 +89,7 @@ def test_viewer_cannot_create_models_or_register_versions(server, people):
                  "permission_denied")
     sha = _upload(server, b"viewer-" + os.urandom(8))["sha256"]
     assert_error(server.request("POST", f"/api/v1/models/{uniq('m')}/versions",
-                                {"upload_sha256": sha, "flavor": "xgboost"}, token=v), 403,
+                                {"upload_sha256": sha, "flavor": "custom"}, token=v), 403,
                  "permission_denied")
 
 
@@ -121,13 +121,13 @@ def test_register_from_a_run_artifact_records_lineage(server, people):
                             {"name": "x", "type": "double"}]}
     t0 = int(time.time() * 1000)
     v = expect(_register(server, model, token=sci, run_id=run["id"],
-                         artifact_path="model/model.json", flavor="xgboost",
+                         artifact_path="model/model.json", flavor="custom",
                          metrics={"mape": 0.11}, params={"max_depth": "6"},
                          data_version="sha256:feedface", description="first",
                          signature=signature), 201)
     assert v["model"] == model and v["version"] == 1
     assert v["status"] == "PendingManualApproval"
-    assert v["flavor"] == "xgboost" and v["description"] == "first"
+    assert v["flavor"] == "custom" and v["description"] == "first"
     assert v["artifact_sha256"] == sha256(data) and v["artifact_size"] == len(data)
     assert v["metrics"] == {"mape": 0.11} and v["params"] == {"max_depth": "6"}
     assert v["data_version"] == "sha256:feedface" and v["signature"] == signature
@@ -152,7 +152,7 @@ def test_register_from_an_upload(server, people):
     up = _upload(server, data, token=sci)
     assert up == {"sha256": sha256(data), "size": len(data)}
     model = uniq("m")
-    v = expect(_register(server, model, token=sci, upload_sha256=up["sha256"], flavor="xgboost"),
+    v = expect(_register(server, model, token=sci, upload_sha256=up["sha256"], flavor="custom"),
                201)
     assert v["version"] == 1 and v["status"] == "PendingManualApproval"
     assert v["artifact_sha256"] == up["sha256"] and v["artifact_size"] == len(data)
@@ -208,7 +208,7 @@ def test_bad_registration_is_400(server, people, fields):
     expect(server.request("PUT", f"/api/v1/runs/{run['id']}/artifacts/m.bin", b"m", token=sci),
            201)
     sha = _upload(server, b"bad-reg-" + os.urandom(8), token=sci)["sha256"]
-    body = {"flavor": "xgboost", "upload_sha256": sha}
+    body = {"flavor": "custom", "upload_sha256": sha}
     fields = dict(fields)
     if fields.pop("both", False):
         body.update(run_id=run["id"], artifact_path="m.bin")
@@ -401,5 +401,5 @@ def test_corrupted_version_artifact_is_500_and_never_served(server, people):
 
 def test_model_names_in_the_path_are_validated(server):
     assert_error(server.request("POST", f"/api/v1/models/{q('bad name')}/versions",
-                                {"upload_sha256": "0" * 64, "flavor": "xgboost"}), 400,
+                                {"upload_sha256": "0" * 64, "flavor": "custom"}), 400,
                  "invalid_argument")

@@ -20,7 +20,7 @@ def _model_file(tmp_path, payload=MODEL_BYTES):
 
 
 def _register_upload(client, name, tmp_path, payload=MODEL_BYTES):
-    return client.register_model(name, "xgboost", local_path=_model_file(tmp_path, payload))
+    return client.register_model(name, "custom", local_path=_model_file(tmp_path, payload))
 
 
 def test_register_from_run_artifact_has_lineage(approver, experiment, tmp_path):
@@ -29,12 +29,12 @@ def test_register_from_run_artifact_has_lineage(approver, experiment, tmp_path):
         run.log_params({"max_depth": 6})
         run.log_artifact(_model_file(tmp_path), "model/model.json")
     version = approver.register_model(
-        name, "xgboost", run_id=run.id, artifact_path="model/model.json",
+        name, "custom", run_id=run.id, artifact_path="model/model.json",
         metrics={"mape": 0.11}, params={"max_depth": 6}, data_version="sha256:d1",
         signature=SIGNATURE, description="first")
     assert version["model"] == name and version["version"] == 1
     assert version["status"] == "PendingManualApproval"
-    assert version["flavor"] == "xgboost" and version["description"] == "first"
+    assert version["flavor"] == "custom" and version["description"] == "first"
     assert version["artifact_sha256"] == hashlib.sha256(MODEL_BYTES).hexdigest()
     assert version["artifact_size"] == len(MODEL_BYTES)
     assert version["metrics"] == {"mape": 0.11} and version["params"] == {"max_depth": "6"}
@@ -68,18 +68,18 @@ def test_register_from_local_file_and_download(scientist, tmp_path):
 
 def test_register_needs_exactly_one_source(scientist, tmp_path):
     with pytest.raises(ValueError):
-        scientist.register_model(unique("m"), "xgboost")
+        scientist.register_model(unique("m"), "custom")
     with pytest.raises(ValueError):
-        scientist.register_model(unique("m"), "xgboost", run_id="r", artifact_path="a",
+        scientist.register_model(unique("m"), "custom", run_id="r", artifact_path="a",
                                  local_path=_model_file(tmp_path))
     with pytest.raises(ValueError):
-        scientist.register_model(unique("m"), "xgboost", run_id="r")
+        scientist.register_model(unique("m"), "custom", run_id="r")
 
 
 def test_register_unknown_artifact_is_an_error(scientist, experiment):
     run = scientist.create_run(experiment["id"])
     with pytest.raises(plinth.PlinthError) as info:
-        scientist.register_model(unique("m"), "xgboost", run_id=run["id"],
+        scientist.register_model(unique("m"), "custom", run_id=run["id"],
                                  artifact_path="model/none.json")
     assert info.value.status in (400, 404, 422)
 
