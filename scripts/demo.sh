@@ -15,7 +15,8 @@ rm -rf "$PLINTH_DATA_DIR"
 mkdir -p "$PLINTH_DATA_DIR"
 
 step() { printf '\n\033[1m[%s] %s\033[0m\n' "$1" "$2"; }
-json_field() { $PY -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
+# json_field EXPR: evaluates a Python expression over the JSON on stdin, bound to d.
+json_field() { $PY -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 
 "$PLINTH" server --host 127.0.0.1 --port 0 > "$PLINTH_DATA_DIR/server.log" 2>&1 &
 server_pid=$!
@@ -24,34 +25,45 @@ stop_server() { kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
 for _ in $(seq 100); do [ -s "$PLINTH_DATA_DIR/server.port" ] && break; sleep 0.05; done
 port=$(cat "$PLINTH_DATA_DIR/server.port")
 
-step 1/7 "Server"
+step 1/8 "Server"
 echo "plinth listening on http://127.0.0.1:$port; metadata in SQLite (WAL), artifacts by SHA-256"
 echo "admin token written to demo-data/admin.token (mode $(stat -c %a "$PLINTH_DATA_DIR/admin.token"))"
 
-step 2/7 "Tokens and roles"
-sam=$("$PLINTH" tokens create sam --role scientist --json | json_field '["token"]')
-ana=$("$PLINTH" tokens create ana --role approver --json | json_field '["token"]')
-raj=$("$PLINTH" tokens create raj --role approver --json | json_field '["token"]')
+step 2/8 "Tokens and roles"
+sam=$("$PLINTH" tokens create sam --role scientist --json | json_field 'd["token"]')
+ana=$("$PLINTH" tokens create ana --role approver --json | json_field 'd["token"]')
+raj=$("$PLINTH" tokens create raj --role approver --json | json_field 'd["token"]')
 echo "scientist 'sam', approvers 'ana' and 'raj' created; only their SHA-256 hashes are stored"
 if "$PLINTH" --token "$sam" tokens list > /dev/null 2>"$PLINTH_DATA_DIR/err"; then
   echo "unexpected: a scientist listed tokens"; exit 1
 fi
 echo "sam lists tokens -> $(cat "$PLINTH_DATA_DIR/err")"
 
-step 3/7 "Training (examples/train_xgboost.py, Debian's python3-xgboost)"
+step 3/8 "Training (examples/train_xgboost.py, Debian's python3-xgboost)"
 $PY examples/train_xgboost.py --url "http://127.0.0.1:$port" --token "$sam" \
   --experiment demand-forecast --model demand --seed 42 --rounds 100
 
-step 4/7 "Gate and approval"
-echo "the version waits in $("$PLINTH" versions get demand 1 --json | json_field '["status"]')"
+step 4/8 "Gate and approval"
+echo "the version waits in $("$PLINTH" versions get demand 1 --json | json_field 'd["status"]')"
 "$PLINTH" --token "$sam" versions approve demand 1 > /dev/null 2>"$PLINTH_DATA_DIR/err" || true
 echo "sam approves his own version -> $(cat "$PLINTH_DATA_DIR/err")"
 "$PLINTH" --token "$ana" versions approve demand 1 --comment "MAPE under the gate" --json \
-  | json_field '["status"] + " by " + d["decided_by"]'
+  | json_field 'd["status"] + " by " + d["decided_by"]'
 
-step 5/7 "Aliases: champion, a challenger, and a rollback"
+step 5/8 "Serving: endpoint 'demand' follows the champion alias"
 "$PLINTH" --token "$ana" aliases set demand champion 1 > /dev/null
 echo "champion -> version 1"
+curl -s -X POST "http://127.0.0.1:$port/api/v1/endpoints" -H "Authorization: Bearer $ana" \
+  -d '{"name": "demand", "variants": [{"name": "champion", "model": "demand", "alias": "champion"}]}' \
+  | json_field 'd["name"] + " serves v" + str(d["variants"][0]["serving_version"]) + " on the " + d["variants"][0]["runtime"] + " runtime"'
+predict_once() {
+  curl -s -X POST "http://127.0.0.1:$port/api/v1/endpoints/demand/predict" -H "Authorization: Bearer $sam" \
+    -d '{"instances": [{"hour": 8, "day_of_week": 1, "temperature": 14.5, "rain": 0.0},
+                       {"hour": 18, "day_of_week": 4, "temperature": 9.0, "rain": 3.2}]}'
+}
+predict_once | json_field '"predictions %s from version %d" % ([round(x, 1) for x in d["predictions"]], d["version"])'
+
+step 6/8 "Aliases: a challenger, promotion and a rollback"
 echo "ana trains a challenger herself:"
 $PY examples/train_xgboost.py --url "http://127.0.0.1:$port" --token "$ana" \
   --experiment demand-forecast --model demand --seed 7 --rounds 150
@@ -60,18 +72,19 @@ echo "ana approves her own version -> $(cat "$PLINTH_DATA_DIR/err")"
 "$PLINTH" --token "$raj" versions approve demand 2 --comment "challenger" > /dev/null
 echo "raj approves version 2"
 "$PLINTH" --token "$ana" aliases set demand champion 2 > /dev/null
-moved_ms=$("$PLINTH" aliases get demand champion --json | json_field '["set_ms"]')
-echo "champion -> version 2"
+moved_ms=$("$PLINTH" aliases get demand champion --json | json_field 'd["set_ms"]')
+echo "champion -> version 2; the endpoint follows:"
+predict_once | json_field '"predictions %s from version %d" % ([round(x, 1) for x in d["predictions"]], d["version"])'
 sleep 0.01
 "$PLINTH" --token "$ana" aliases set demand champion 1 > /dev/null
-echo "rollback: champion -> version $("$PLINTH" aliases get demand champion --json | json_field '["version"]')"
-echo "champion at $moved_ms pointed at version $("$PLINTH" aliases get demand champion --at-ms "$moved_ms" --json | json_field '["version"]')"
+echo "rollback: champion -> version $("$PLINTH" aliases get demand champion --json | json_field 'd["version"]')"
+echo "champion at $moved_ms pointed at version $("$PLINTH" aliases get demand champion --at-ms "$moved_ms" --json | json_field 'd["version"]')"
 
-step 6/7 "Experiment tracking"
-exp=$("$PLINTH" experiments list --name demand-forecast --json | json_field '[0]["id"]')
+step 7/8 "Experiment tracking"
+exp=$("$PLINTH" experiments list --name demand-forecast --json | json_field 'd[0]["id"]')
 "$PLINTH" runs search --experiment "$exp" --filter "metrics.mape < 0.15" --order-by "metrics.mape ASC"
 
-step 7/7 "Governance"
+step 8/8 "Governance"
 "$PLINTH" versions get demand 1 --json | $PY -c '
 import json, sys
 v = json.load(sys.stdin)
