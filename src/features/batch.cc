@@ -20,9 +20,10 @@ namespace plinth::features {
 
 using internal::ParallelFor;
 
-double Column::Float(size_t i) const {
+double FeatureBatch::Float(size_t row, size_t f) const {
+  uint64_t bits = Raw(row, f);
   double d;
-  std::memcpy(&d, &values[i], sizeof(d));
+  std::memcpy(&d, &bits, sizeof(d));
   return d;
 }
 
@@ -43,6 +44,7 @@ Result<BatchFormat> ParseBatchFormat(std::string_view name) {
 namespace {
 
 constexpr size_t kMaxValueText = 200;
+constexpr size_t kMaxKeyValue = 1024;  // bytes of one string join key value
 
 // A feature's rules, compiled for its type.
 struct Checker {
@@ -144,23 +146,21 @@ Result<Layout> MakeLayout(const FeatureView& view, std::vector<std::string> name
   return layout;
 }
 
-// Rows being built by one thread.
+// Rows being built by one thread, row-major like FeatureBatch.
 class PartBuilder {
  public:
   PartBuilder(const FeatureView& view, const std::vector<Checker>& checkers, size_t max_failures)
-      : view_(view), checkers_(checkers), max_failures_(max_failures) {
-    columns_.resize(view.features.size());
-    for (size_t f = 0; f < columns_.size(); ++f) columns_[f].type = view.features[f].type;
+      : view_(view), checkers_(checkers), max_failures_(max_failures), nf_(view.features.size()) {
+    strings_.resize(nf_);
     key_offsets_.push_back(0);
   }
 
   void Reserve(size_t rows) {
     event_ms_.reserve(rows);
     key_offsets_.reserve(rows + 1);
-    for (Column& c : columns_) {
-      c.values.reserve(rows);
-      c.valid.reserve(rows);
-    }
+    key_bytes_.reserve(rows * 8);
+    values_.reserve(rows * nf_);
+    valid_.reserve(rows * nf_);
   }
 
   size_t rows() const { return event_ms_.size(); }
@@ -181,41 +181,43 @@ class PartBuilder {
   void KeyString(std::string_view v, bool last) { AppendStringKeyPart(v, last, &key_bytes_); }
   void EndKey() { key_offsets_.push_back(key_bytes_.size()); }
 
-  void Timestamp(int64_t ms) { event_ms_.push_back(ms); }
-
-  // --- Features.
-  void Null(size_t f, int64_t row) {
-    if (checkers_[f].not_null) Fail(row, view_.features[f].name, "not_null", std::nullopt);
-    columns_[f].values.push_back(0);
-    columns_[f].valid.push_back(0);
+  // Starts the row's cells (all null until set) and records its time.
+  void Timestamp(int64_t ms) {
+    event_ms_.push_back(ms);
+    base_ = values_.size();
+    values_.resize(base_ + nf_);
+    valid_.resize(base_ + nf_);
   }
 
-  // `text` is only for failure reports; it is computed lazily by the caller through `text_fn`.
+  // --- Features of the current row.
+  void Null(size_t f, int64_t row) {
+    if (checkers_[f].not_null) Fail(row, view_.features[f].name, "not_null", std::nullopt);
+  }
+
+  // The text is only for failure reports; the caller computes it lazily through `text_fn`.
   template <typename TextFn>
   void Float(size_t f, double v, int64_t row, const TextFn& text_fn) {
     const Checker& c = checkers_[f];
-    if ((c.min && v < *c.min)) Fail(row, view_.features[f].name, "min", text_fn());
-    if ((c.max && v > *c.max)) Fail(row, view_.features[f].name, "max", text_fn());
+    if (c.min && v < *c.min) Fail(row, view_.features[f].name, "min", text_fn());
+    if (c.max && v > *c.max) Fail(row, view_.features[f].name, "max", text_fn());
     if (c.has_allowed && !c.allowed_bits.count(DoubleBits(v))) {
       Fail(row, view_.features[f].name, "allowed_values", text_fn());
     }
     uint64_t bits;
     std::memcpy(&bits, &v, sizeof(bits));
-    columns_[f].values.push_back(bits);
-    columns_[f].valid.push_back(1);
+    Set(f, bits);
   }
 
   template <typename TextFn>
   void Int(size_t f, int64_t v, int64_t row, const TextFn& text_fn) {
     const Checker& c = checkers_[f];
     double d = static_cast<double>(v);
-    if ((c.min && d < *c.min)) Fail(row, view_.features[f].name, "min", text_fn());
-    if ((c.max && d > *c.max)) Fail(row, view_.features[f].name, "max", text_fn());
+    if (c.min && d < *c.min) Fail(row, view_.features[f].name, "min", text_fn());
+    if (c.max && d > *c.max) Fail(row, view_.features[f].name, "max", text_fn());
     if (c.has_allowed && !c.allowed_bits.count(static_cast<uint64_t>(v))) {
       Fail(row, view_.features[f].name, "allowed_values", text_fn());
     }
-    columns_[f].values.push_back(static_cast<uint64_t>(v));
-    columns_[f].valid.push_back(1);
+    Set(f, static_cast<uint64_t>(v));
   }
 
   template <typename TextFn>
@@ -224,85 +226,243 @@ class PartBuilder {
     if (c.has_allowed && !c.allowed_bits.count(v ? 1 : 0)) {
       Fail(row, view_.features[f].name, "allowed_values", text_fn());
     }
-    columns_[f].values.push_back(v ? 1 : 0);
-    columns_[f].valid.push_back(1);
+    Set(f, v ? 1 : 0);
   }
 
   void String(size_t f, std::string_view v, int64_t row) {
     const Checker& c = checkers_[f];
-    Column& col = columns_[f];
     if (v.size() > kMaxStringValue) {
       Fail(row, view_.features[f].name, "type", v);
-      v = std::string_view();
-    } else if (c.has_allowed && !c.allowed_strings.count(std::string(v))) {
-      Fail(row, view_.features[f].name, "allowed_values", v);
-    }
-    col.values.push_back((static_cast<uint64_t>(col.strings.size()) << 24) | v.size());
-    col.strings.append(v);
-    col.valid.push_back(1);
-  }
-
-  // A row whose cells could not be read at all: keeps the columns aligned.
-  void PadRow() {
-    if (key_offsets_.size() == event_ms_.size() + 1) EndKey();
-    event_ms_.push_back(0);
-    for (Column& c : columns_) {
-      c.values.push_back(0);
-      c.valid.push_back(0);
-    }
-  }
-
-  // Appends this part to `out` (the first part is moved).
-  void MoveInto(FeatureBatch* out) {
-    if (out->rows == 0 && out->key_offsets.empty()) {
-      out->rows = rows();
-      out->key_bytes = std::move(key_bytes_);
-      out->key_offsets = std::move(key_offsets_);
-      out->event_ms = std::move(event_ms_);
-      out->columns = std::move(columns_);
       return;
     }
-    uint64_t base = out->key_bytes.size();
-    out->key_bytes.append(key_bytes_);
-    for (size_t i = 1; i < key_offsets_.size(); ++i) out->key_offsets.push_back(base + key_offsets_[i]);
-    out->event_ms.insert(out->event_ms.end(), event_ms_.begin(), event_ms_.end());
-    for (size_t f = 0; f < columns_.size(); ++f) {
-      Column& dst = out->columns[f];
-      Column& src = columns_[f];
-      if (dst.type == ValueType::kString) {
-        uint64_t sbase = dst.strings.size();
-        dst.strings.append(src.strings);
-        for (uint64_t& v : src.values) v += sbase << 24;
-      }
-      dst.values.insert(dst.values.end(), src.values.begin(), src.values.end());
-      dst.valid.insert(dst.valid.end(), src.valid.begin(), src.valid.end());
+    if (c.has_allowed && !c.allowed_strings.count(std::string(v))) {
+      Fail(row, view_.features[f].name, "allowed_values", v);
     }
-    out->rows += rows();
+    std::string& arena = strings_[f];
+    Set(f, (static_cast<uint64_t>(arena.size()) << 24) | v.size());
+    arena.append(v);
   }
 
+  // A row whose cells could not be read at all: keeps the arrays aligned.
+  void PadRow() {
+    if (key_offsets_.size() == event_ms_.size() + 1) EndKey();
+    Timestamp(0);
+  }
+
+  // Sizes of what MergeParts copies.
+  friend void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads);
+
  private:
+  void Set(size_t f, uint64_t v) {
+    values_[base_ + f] = v;
+    valid_[base_ + f] = 1;
+  }
+
   const FeatureView& view_;
   const std::vector<Checker>& checkers_;
   size_t max_failures_;
+  size_t nf_;
+  size_t base_ = 0;
   std::string key_bytes_;
   std::vector<uint64_t> key_offsets_;
   std::vector<int64_t> event_ms_;
-  std::vector<Column> columns_;
+  std::vector<uint64_t> values_;
+  std::vector<uint8_t> valid_;
+  std::vector<std::string> strings_;
   std::vector<RowFailure> failures_;
   int64_t failure_count_ = 0;
 };
 
+// Concatenates the parts into `out`, each part copied by its own thread.
+void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads) {
+  const size_t nf = parts.empty() ? 0 : parts[0].nf_;
+  if (parts.size() == 1) {
+    PartBuilder& p = parts[0];
+    out->rows = p.rows();
+    out->key_bytes = std::move(p.key_bytes_);
+    out->key_offsets = std::move(p.key_offsets_);
+    out->event_ms = std::move(p.event_ms_);
+    out->values = std::move(p.values_);
+    out->valid = std::move(p.valid_);
+    out->strings = std::move(p.strings_);
+    return;
+  }
+  size_t rows = 0, key_bytes = 0;
+  std::vector<size_t> row_base, key_base;
+  std::vector<std::vector<size_t>> string_base(parts.size(), std::vector<size_t>(nf));
+  std::vector<size_t> string_total(nf, 0);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    row_base.push_back(rows);
+    key_base.push_back(key_bytes);
+    rows += parts[i].rows();
+    key_bytes += parts[i].key_bytes_.size();
+    for (size_t f = 0; f < nf; ++f) {
+      string_base[i][f] = string_total[f];
+      string_total[f] += parts[i].strings_[f].size();
+    }
+  }
+  out->rows = rows;
+  out->key_bytes.resize(key_bytes);
+  out->key_offsets.resize(rows + 1);
+  out->key_offsets[0] = 0;
+  out->event_ms.resize(rows);
+  out->values.resize(rows * nf);
+  out->valid.resize(rows * nf);
+  out->strings.resize(nf);
+  for (size_t f = 0; f < nf; ++f) out->strings[f].resize(string_total[f]);
+  std::vector<bool> is_string(nf);
+  for (size_t f = 0; f < nf; ++f) is_string[f] = parts[0].view_.features[f].type == ValueType::kString;
+  internal::ParallelFor(std::min<int>(threads, static_cast<int>(parts.size())), [&](int t) {
+    for (size_t i = t; i < parts.size(); i += std::max(1, threads)) {
+      PartBuilder& p = parts[i];
+      const size_t n = p.rows();
+      std::memcpy(out->key_bytes.data() + key_base[i], p.key_bytes_.data(), p.key_bytes_.size());
+      for (size_t r = 0; r < n; ++r) out->key_offsets[row_base[i] + r + 1] = key_base[i] + p.key_offsets_[r + 1];
+      std::memcpy(out->event_ms.data() + row_base[i], p.event_ms_.data(), n * 8);
+      std::memcpy(out->valid.data() + row_base[i] * nf, p.valid_.data(), n * nf);
+      uint64_t* values = out->values.data() + row_base[i] * nf;
+      std::memcpy(values, p.values_.data(), n * nf * 8);
+      for (size_t f = 0; f < nf; ++f) {
+        if (!is_string[f]) continue;
+        std::memcpy(out->strings[f].data() + string_base[i][f], p.strings_[f].data(),
+                    p.strings_[f].size());
+        for (size_t r = 0; r < n; ++r) values[r * nf + f] += uint64_t{string_base[i][f]} << 24;
+      }
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // CSV
 
+// Reads one record of a text with no quote characters into `cells` (at most cells.size() are
+// kept); returns the number of fields, 0 at the end. `pos` moves past the record.
+size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::string_view>* cells) {
+  const char* data = text.data();
+  const char* end = data + text.size();
+  const char* p = data + *pos;
+  while (p < end && (*p == '\n' || *p == '\r')) ++p;  // blank lines
+  if (p >= end) {
+    *pos = text.size();
+    return 0;
+  }
+  const size_t capacity = cells->size();
+  std::string_view* out = cells->data();
+  size_t n = 0;
+  const char* start = p;
+  while (true) {
+    while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
+    if (n < capacity) out[n] = std::string_view(start, static_cast<size_t>(p - start));
+    ++n;
+    if (p < end && *p == ',') {
+      start = ++p;
+      continue;
+    }
+    break;
+  }
+  if (p < end && *p == '\r') ++p;
+  if (p < end && *p == '\n') ++p;
+  *pos = static_cast<size_t>(p - data);
+  return n;
+}
+
+void ParseCsvRow(const FeatureView& view, const Layout& layout, const CsvField* cells, int64_t row,
+                 PartBuilder& part) {
+  const size_t nkeys = view.join_keys.size();
+  for (size_t k = 0; k < nkeys; ++k) {
+    const CsvField& cell = cells[layout.key_input[k]];
+    const JoinKey& key = view.join_keys[k];
+    if (cell.is_null()) {
+      part.Fail(row, key.name, "not_null", std::nullopt);
+    } else if (key.type == ValueType::kInt) {
+      int64_t v = 0;
+      if (!ParseIntText(cell.text, &v)) part.Fail(row, key.name, "type", cell.text);
+      part.KeyInt(v);
+    } else if (cell.text.size() > kMaxKeyValue) {
+      part.Fail(row, key.name, "type", cell.text);
+    } else {
+      part.KeyString(cell.text, k + 1 == nkeys);
+    }
+  }
+  part.EndKey();
+  {
+    const CsvField& cell = cells[layout.ts_input];
+    int64_t ms = 0;
+    if (cell.is_null()) {
+      part.Fail(row, std::string(kEventTimestampColumn), "not_null", std::nullopt);
+    } else if (!ParseEventTimeMs(cell.text, &ms)) {
+      part.Fail(row, std::string(kEventTimestampColumn), "type", cell.text);
+    }
+    part.Timestamp(ms);
+  }
+  for (size_t f = 0; f < layout.feature_input.size(); ++f) {
+    int in = layout.feature_input[f];
+    if (in < 0 || cells[in].is_null()) {
+      part.Null(f, row);
+      continue;
+    }
+    const CsvField& cell = cells[in];
+    auto text_fn = [&cell] { return std::optional<std::string_view>(cell.text); };
+    switch (view.features[f].type) {
+      case ValueType::kFloat: {
+        double v;
+        if (ParseFloatText(cell.text, &v)) {
+          part.Float(f, v, row, text_fn);
+        } else {
+          part.Fail(row, view.features[f].name, "type", cell.text);
+        }
+        break;
+      }
+      case ValueType::kInt: {
+        int64_t v;
+        if (ParseIntText(cell.text, &v)) {
+          part.Int(f, v, row, text_fn);
+        } else {
+          part.Fail(row, view.features[f].name, "type", cell.text);
+        }
+        break;
+      }
+      case ValueType::kBool: {
+        bool v;
+        if (ParseBoolText(cell.text, &v)) {
+          part.Bool(f, v, row, text_fn);
+        } else {
+          part.Fail(row, view.features[f].name, "type", cell.text);
+        }
+        break;
+      }
+      case ValueType::kString:
+        part.String(f, cell.text, row);
+        break;
+    }
+  }
+}
+
+// Parses the records of `text`. `plain`: the text has no quote character, so records split on
+// commas and line ends alone.
 void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_view text,
-                  PartBuilder& part, std::string* error) {
+                  bool plain, PartBuilder& part, std::string* error) {
+  const size_t ncols = layout.names.size();
+  int64_t row = 0;
+  if (plain) {
+    std::vector<std::string_view> cells(ncols);
+    std::vector<CsvField> fields(ncols);
+    size_t pos = 0;
+    while (size_t n = SplitPlainRecord(text, &pos, &cells)) {
+      ++row;
+      if (n != ncols) {
+        part.Fail(row, "", "field_count", std::nullopt);
+        part.PadRow();
+        continue;
+      }
+      for (size_t i = 0; i < ncols; ++i) fields[i] = {cells[i], false};
+      ParseCsvRow(view, layout, fields.data(), row, part);
+    }
+    return;
+  }
   CsvReader reader(text);
   std::vector<CsvField> fields;
-  fields.reserve(layout.names.size() + 1);
-  const size_t ncols = layout.names.size();
-  const size_t nkeys = view.join_keys.size();
-  int64_t row = 0;
+  fields.reserve(ncols + 1);
   while (reader.Next(&fields)) {
     ++row;
     if (fields.size() != ncols) {
@@ -310,79 +470,7 @@ void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_vie
       part.PadRow();
       continue;
     }
-    for (size_t k = 0; k < nkeys; ++k) {
-      const CsvField& cell = fields[layout.key_input[k]];
-      const JoinKey& key = view.join_keys[k];
-      if (cell.is_null()) {
-        part.Fail(row, key.name, "not_null", std::nullopt);
-      } else if (key.type == ValueType::kInt) {
-        int64_t v = 0;
-        if (!ParseIntText(cell.text, &v)) part.Fail(row, key.name, "type", cell.text);
-        part.KeyInt(v);
-      } else {
-        part.KeyString(cell.text, k + 1 == nkeys);
-      }
-    }
-    part.EndKey();
-    {
-      const CsvField& cell = fields[layout.ts_input];
-      int64_t ms = 0;
-      if (cell.is_null()) {
-        part.Fail(row, std::string(kEventTimestampColumn), "not_null", std::nullopt);
-      } else if (!ParseEventTimeMs(cell.text, &ms)) {
-        part.Fail(row, std::string(kEventTimestampColumn), "type", cell.text);
-      }
-      part.Timestamp(ms);
-    }
-    for (size_t f = 0; f < layout.feature_input.size(); ++f) {
-      int in = layout.feature_input[f];
-      if (in < 0) {
-        part.Null(f, row);
-        continue;
-      }
-      const CsvField& cell = fields[in];
-      ValueType type = view.features[f].type;
-      if (cell.is_null()) {
-        part.Null(f, row);
-        continue;
-      }
-      auto text_fn = [&cell] { return std::optional<std::string_view>(cell.text); };
-      switch (type) {
-        case ValueType::kFloat: {
-          double v;
-          if (ParseFloatText(cell.text, &v)) {
-            part.Float(f, v, row, text_fn);
-          } else {
-            part.Fail(row, view.features[f].name, "type", cell.text);
-            part.Float(f, 0, row, text_fn);
-          }
-          break;
-        }
-        case ValueType::kInt: {
-          int64_t v;
-          if (ParseIntText(cell.text, &v)) {
-            part.Int(f, v, row, text_fn);
-          } else {
-            part.Fail(row, view.features[f].name, "type", cell.text);
-            part.Int(f, 0, row, text_fn);
-          }
-          break;
-        }
-        case ValueType::kBool: {
-          bool v;
-          if (ParseBoolText(cell.text, &v)) {
-            part.Bool(f, v, row, text_fn);
-          } else {
-            part.Fail(row, view.features[f].name, "type", cell.text);
-            part.Bool(f, false, row, text_fn);
-          }
-          break;
-        }
-        case ValueType::kString:
-          part.String(f, cell.text, row);
-          break;
-      }
-    }
+    ParseCsvRow(view, layout, fields.data(), row, part);
   }
   if (!reader.error().empty()) *error = reader.error();
 }
@@ -425,8 +513,8 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
     return InvalidArgument("the batch has a header but no rows");
   }
   // Quoted fields may hold line breaks, so only a body without quotes is split between threads.
-  int threads = internal::ThreadsFor(rest.size(), options.threads, 1 << 20);
-  if (threads > 1 && std::memchr(rest.data(), '"', rest.size()) != nullptr) threads = 1;
+  const bool plain = std::memchr(rest.data(), '"', rest.size()) == nullptr;
+  int threads = plain ? internal::ThreadsFor(rest.size(), options.threads, 1 << 20) : 1;
   std::vector<std::string_view> ranges = SplitAtLines(rest, threads);
   std::vector<PartBuilder> parts;
   parts.reserve(ranges.size());
@@ -435,9 +523,10 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
   }
   std::vector<std::string> errors(ranges.size());
   ParallelFor(static_cast<int>(ranges.size()), [&](int i) {
-    // Rows are about 60+ bytes with ten features; reserving avoids most regrowth.
-    parts[i].Reserve(ranges[i].size() / 48 + 16);
-    ParseCsvPart(view, layout, ranges[i], parts[i], &errors[i]);
+    // Estimate rows from the first line's length; reserving avoids most regrowth.
+    size_t line = std::min(ranges[i].find('\n'), ranges[i].size()) + 1;
+    parts[i].Reserve(ranges[i].size() / line + ranges[i].size() / (4 * line) + 16);
+    ParseCsvPart(view, layout, ranges[i], plain, parts[i], &errors[i]);
   });
   // Part-local rows to batch rows; header lines offset the malformed-quote messages only.
   int64_t row_base = 0;
@@ -456,7 +545,7 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
   }
   if (failure_count > 0) return ValidationError(failures, failure_count);
   FeatureBatch batch;
-  for (PartBuilder& p : parts) p.MoveInto(&batch);
+  MergeParts(parts, &batch, options.threads);
   return batch;
 }
 
@@ -528,7 +617,7 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
         } else {
           part.Fail(line, key.name, "type", JsonText(e));
         }
-      } else if (e.get_string().get(s) == simdjson::SUCCESS) {
+      } else if (e.get_string().get(s) == simdjson::SUCCESS && s.size() <= kMaxKeyValue) {
         part.KeyString(s, k + 1 == nkeys);
       } else if (e.get_int64().get(i) == simdjson::SUCCESS) {
         char buf[kMaxNumberText];
@@ -580,7 +669,6 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
             part.Float(f, d, line, text_fn);
           } else {
             part.Fail(line, name, "type", JsonText(e));
-            part.Float(f, 0, line, text_fn);
           }
           break;
         }
@@ -597,11 +685,11 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
           } else if (e.get_string().get(s) == simdjson::SUCCESS) {
             ok = ParseIntText(s, &i);
           }
-          if (!ok) {
+          if (ok) {
+            part.Int(f, i, line, text_fn);
+          } else {
             part.Fail(line, name, "type", JsonText(e));
-            i = 0;
           }
-          part.Int(f, i, line, text_fn);
           break;
         }
         case ValueType::kBool: {
@@ -616,8 +704,11 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
           } else if (e.get_string().get(s) == simdjson::SUCCESS) {
             ok = ParseBoolText(s, &b);
           }
-          if (!ok) part.Fail(line, name, "type", JsonText(e));
-          part.Bool(f, b, line, text_fn);
+          if (ok) {
+            part.Bool(f, b, line, text_fn);
+          } else {
+            part.Fail(line, name, "type", JsonText(e));
+          }
           break;
         }
         case ValueType::kString:
@@ -625,7 +716,6 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
             part.String(f, s, line);
           } else {
             part.Fail(line, name, "type", JsonText(e));
-            part.String(f, "", line);
           }
           break;
       }
@@ -633,8 +723,10 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
   }
   if (!any_row) return InvalidArgument("the batch is empty: expected JSON objects, one per line");
   if (part.failure_count() > 0) return ValidationError(part.failures(), part.failure_count());
+  std::vector<PartBuilder> parts;
+  parts.push_back(std::move(part));
   FeatureBatch batch;
-  part.MoveInto(&batch);
+  MergeParts(parts, &batch, 1);
   return batch;
 }
 
@@ -685,42 +777,56 @@ Result<FeatureBatch> ParseBatch(const FeatureView& view, BatchFormat format,
 }
 
 IngestStats ComputeStats(const FeatureBatch& batch, int threads) {
-  IngestStats stats;
-  stats.rows = static_cast<int64_t>(batch.rows);
-  stats.features.resize(batch.features.size());
   const size_t nf = batch.features.size();
-  threads = internal::ThreadsFor(nf * batch.rows, threads, 1 << 20);
-  threads = std::min<int>(threads, static_cast<int>(nf));
+  const size_t n = batch.rows;
+  struct Acc {
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -std::numeric_limits<double>::infinity();
+    double sum = 0;
+    int64_t count = 0;
+  };
+  threads = internal::ThreadsFor(n, threads, 100000);
+  std::vector<std::vector<Acc>> acc(threads, std::vector<Acc>(nf));
+  std::vector<ValueType> types;
+  for (const Feature& f : batch.features) types.push_back(f.type);
   ParallelFor(threads, [&](int t) {
-    for (size_t f = t; f < nf; f += threads) {
-      const Column& col = batch.columns[f];
-      FeatureStats& s = stats.features[f];
-      s.name = batch.features[f].name;
-      s.type = col.type;
-      double lo = std::numeric_limits<double>::infinity();
-      double hi = -lo;
-      double sum = 0;
-      int64_t count = 0;
-      const size_t n = batch.rows;
-      for (size_t i = 0; i < n; ++i) {
-        if (!col.valid[i]) continue;
-        ++count;
-        if (col.type == ValueType::kString) continue;
-        double v = col.type == ValueType::kFloat ? col.Float(i)
-                                                 : static_cast<double>(col.Int(i));
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-        sum += v;
-      }
-      s.count = count;
-      s.nulls = static_cast<int64_t>(n) - count;
-      if (col.type != ValueType::kString && count > 0) {
-        s.min = lo;
-        s.max = hi;
-        s.mean = sum / static_cast<double>(count);
+    std::vector<Acc>& a = acc[t];
+    for (size_t r = n * t / threads, end = n * (t + 1) / threads; r < end; ++r) {
+      for (size_t f = 0; f < nf; ++f) {
+        if (!batch.Valid(r, f)) continue;
+        Acc& x = a[f];
+        ++x.count;
+        if (types[f] == ValueType::kString) continue;
+        double v = types[f] == ValueType::kFloat ? batch.Float(r, f)
+                                                 : static_cast<double>(batch.Int(r, f));
+        x.lo = v < x.lo ? v : x.lo;
+        x.hi = v > x.hi ? v : x.hi;
+        x.sum += v;
       }
     }
   });
+  IngestStats stats;
+  stats.rows = static_cast<int64_t>(n);
+  stats.features.resize(nf);
+  for (size_t f = 0; f < nf; ++f) {
+    Acc total;
+    for (const auto& a : acc) {
+      total.lo = std::min(total.lo, a[f].lo);
+      total.hi = std::max(total.hi, a[f].hi);
+      total.sum += a[f].sum;
+      total.count += a[f].count;
+    }
+    FeatureStats& s = stats.features[f];
+    s.name = batch.features[f].name;
+    s.type = types[f];
+    s.count = total.count;
+    s.nulls = static_cast<int64_t>(n) - total.count;
+    if (types[f] != ValueType::kString && total.count > 0) {
+      s.min = total.lo;
+      s.max = total.hi;
+      s.mean = total.sum / static_cast<double>(total.count);
+    }
+  }
   return stats;
 }
 

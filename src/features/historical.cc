@@ -381,7 +381,7 @@ Status JoinSegment(const KeyedRows& rows, size_t begin, size_t end, const Segmen
       if ((*out.types)[f] == ValueType::kString) {
         (*out.strings)[base + f].assign(pb.columns[c].String(prev_row));
       } else {
-        (*out.values)[base + f] = pb.columns[c].values[prev_row];
+        (*out.values)[base + f] = pb.columns[c].Get(prev_row);
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "common/json_util.h"
@@ -17,7 +18,7 @@ using internal::Crc32c;
 
 namespace {
 
-constexpr char kMagic[8] = {'P', 'L', 'F', 'S', 'E', 'G', '0', '1'};
+constexpr char kMagic[8] = {'P', 'L', 'F', 'S', 'E', 'G', '0', '2'};
 constexpr size_t kTrailerSize = 24;
 constexpr int kFormatVersion = 1;
 
@@ -63,14 +64,38 @@ int SegmentSchema::Find(std::string_view name, ValueType type) const {
   return -1;
 }
 
+constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+constexpr size_t kValueHeader = 16;
+
+uint64_t BlockColumn::Unpack(size_t i) const {
+  const unsigned b = codec.bits;
+  uint64_t u = 0;
+  if (b != 0) {
+    const size_t bitpos = i * b;
+    const size_t w = bitpos >> 6;
+    const unsigned off = bitpos & 63;
+    u = values[w] >> off;
+    if (off + b > 64) u |= values[w + 1] << (64 - off);
+    if (b < 64) u &= (uint64_t{1} << b) - 1;
+  }
+  uint64_t v = static_cast<uint64_t>(codec.base) + u;
+  if (codec.decimals == kNoDecimals) return v;
+  double d = static_cast<double>(static_cast<int64_t>(v)) / kPow10[codec.decimals];
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  return bits;
+}
+
 void Block::Reset(size_t ncols) {
   rows = 0;
+  key_width = 0;
   key_offsets.assign(1, 0);
   key_bytes.clear();
   ts.clear();
   columns.resize(ncols);
   for (BlockColumn& c : columns) {
     c.values.clear();
+    c.codec = ValueCodec();
     c.valid_bits.clear();
     c.strings.clear();
   }
@@ -92,39 +117,180 @@ void Block::AppendRow(const Block& src, size_t r, const std::vector<ValueType>& 
       dst.values.push_back((static_cast<uint64_t>(dst.strings.size()) << 24) | s.size());
       dst.strings.append(s);
     } else {
-      dst.values.push_back(from.values[r]);
+      dst.values.push_back(valid ? from.Get(r) : 0);
     }
   }
   ++rows;
 }
 
+namespace {
+
+bool AllValid(const std::vector<uint8_t>& bits, size_t rows) {
+  for (size_t i = 0; i < rows / 8; ++i) {
+    if (bits[i] != 0xff) return false;
+  }
+  for (size_t i = rows / 8 * 8; i < rows; ++i) {
+    if (!((bits[i >> 3] >> (i & 7)) & 1)) return false;
+  }
+  return true;
+}
+
+// The smallest d <= 9 with x == m / 10^d for an integer m (|m| < 2^53), or -1.
+int DecimalsOf(double x, int from) {
+  for (int d = from; d <= 9; ++d) {
+    double scaled = x * kPow10[d];
+    if (!(std::fabs(scaled) < 9007199254740992.0)) return -1;
+    double m = std::nearbyint(scaled);
+    double back = m / kPow10[d];
+    if (std::memcmp(&back, &x, sizeof(x)) == 0) return d;
+  }
+  return -1;
+}
+
+// Appends a value chunk for n values (v[i] matters only where valid(i)).
+template <typename ValidFn>
+void EncodeValues(const uint64_t* v, size_t n, bool is_float, bool is_signed, const ValidFn& valid,
+                  std::string* out) {
+  ValueCodec codec;
+  std::vector<int64_t> ints;  // the integers to pack
+  bool packable = true;
+  if (is_float) {
+    int d = 0;
+    for (size_t i = 0; i < n && packable; ++i) {
+      if (!valid(i)) continue;
+      double x;
+      std::memcpy(&x, &v[i], sizeof(x));
+      int di = DecimalsOf(x, d);
+      if (di < 0) packable = false;
+      d = std::max(d, di);
+    }
+    if (packable) {
+      ints.resize(n, 0);
+      for (size_t i = 0; i < n && packable; ++i) {
+        if (!valid(i)) continue;
+        double x;
+        std::memcpy(&x, &v[i], sizeof(x));
+        double m = std::nearbyint(x * kPow10[d]);
+        double back = m / kPow10[d];
+        if (std::memcmp(&back, &x, sizeof(x)) != 0 || !(std::fabs(m) < 9007199254740992.0)) {
+          packable = false;  // not expected (see DecimalsOf); store plain
+        }
+        ints[i] = static_cast<int64_t>(m);
+      }
+      codec.decimals = static_cast<uint8_t>(d);
+    }
+  }
+  const int64_t* src = is_float ? ints.data() : reinterpret_cast<const int64_t*>(v);
+  int64_t lo = 0, hi = 0;
+  bool any = false;
+  if (packable) {
+    for (size_t i = 0; i < n; ++i) {
+      if (!valid(i)) continue;
+      int64_t x = is_signed || is_float ? src[i] : static_cast<int64_t>(v[i]);
+      if (!any) {
+        lo = hi = x;
+        any = true;
+      }
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    uint64_t range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+    unsigned bits = range == 0 ? 0 : 64 - __builtin_clzll(range);
+    packable = bits < 48;  // wider packs save little
+    codec.bits = static_cast<uint8_t>(bits);
+    codec.base = lo;
+  }
+  char header[kValueHeader] = {};
+  if (!packable) {
+    out->append(header, kValueHeader);
+    out->append(reinterpret_cast<const char*>(v), n * 8);
+    return;
+  }
+  codec.kind = 1;
+  header[0] = static_cast<char>(codec.kind);
+  header[1] = static_cast<char>(codec.bits);
+  header[2] = static_cast<char>(codec.decimals);
+  std::memcpy(header + 8, &codec.base, 8);
+  out->append(header, kValueHeader);
+  const unsigned b = codec.bits;
+  const size_t nwords = b == 0 ? 0 : (n * b + 63) / 64 + 1;  // +1: Unpack may read one past
+  size_t at = out->size();
+  out->resize(at + nwords * 8, '\0');
+  if (b == 0) return;
+  std::vector<uint64_t> words(nwords, 0);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t u = valid(i) ? static_cast<uint64_t>(src[i]) - static_cast<uint64_t>(lo) : 0;
+    const size_t bitpos = i * b;
+    const size_t w = bitpos >> 6;
+    const unsigned off = bitpos & 63;
+    words[w] |= u << off;
+    if (off + b > 64) words[w + 1] |= u >> (64 - off);
+  }
+  std::memcpy(out->data() + at, words.data(), nwords * 8);
+}
+
+}  // namespace
+
 EncodedBlock EncodeBlock(const SegmentSchema& schema, const Block& block) {
   EncodedBlock eb;
   std::string& out = eb.bytes;
-  size_t estimate = (block.rows + 1) * 4 + block.key_bytes.size() + block.rows * 8 + 64;
+  const size_t n = block.rows;
+  size_t estimate = (n + 1) * 4 + block.key_bytes.size() + n * 8 + 64;
   for (const BlockColumn& c : block.columns) {
-    estimate += c.values.size() * 8 + c.valid_bits.size() + c.strings.size() + 24;
+    estimate += c.values.size() * 8 + c.valid_bits.size() + c.strings.size() + 48;
   }
   out.reserve(estimate);
-  auto add = [&](const void* p, size_t n) {
+  size_t chunk_start = 0;
+  auto begin_chunk = [&] {
     while (out.size() % 8 != 0) out.push_back('\0');
-    eb.meta.chunks.push_back({out.size(), n, Crc32c(p, n)});
-    out.append(static_cast<const char*>(p), n);
+    chunk_start = out.size();
   };
-  add(block.key_offsets.data(), block.key_offsets.size() * 4);
+  auto end_chunk = [&] {
+    size_t len = out.size() - chunk_start;
+    eb.meta.chunks.push_back({chunk_start, len, Crc32c(out.data() + chunk_start, len)});
+  };
+  auto add = [&](const void* p, size_t len) {
+    begin_chunk();
+    out.append(static_cast<const char*>(p), len);
+    end_chunk();
+  };
+  // Keys: no offsets when every key has the same length.
+  uint32_t width = n > 0 ? block.key_offsets[1] - block.key_offsets[0] : 0;
+  for (size_t i = 1; i < n && width != 0; ++i) {
+    if (block.key_offsets[i + 1] - block.key_offsets[i] != width) width = 0;
+  }
+  eb.meta.key_width = width;
+  if (width != 0) {
+    add(nullptr, 0);
+  } else {
+    add(block.key_offsets.data(), (n + 1) * 4);
+  }
   add(block.key_bytes.data(), block.key_bytes.size());
-  add(block.ts.data(), block.ts.size() * 8);
+  begin_chunk();
+  EncodeValues(reinterpret_cast<const uint64_t*>(block.ts.data()), n, false, true,
+               [](size_t) { return true; }, &out);
+  end_chunk();
   for (size_t c = 0; c < schema.columns.size(); ++c) {
     const BlockColumn& col = block.columns[c];
-    add(col.valid_bits.data(), col.valid_bits.size());
-    add(col.values.data(), col.values.size() * 8);
-    if (schema.columns[c].type == ValueType::kString) add(col.strings.data(), col.strings.size());
+    const ValueType type = schema.columns[c].type;
+    const bool all_valid = AllValid(col.valid_bits, n);
+    if (all_valid) {
+      add(nullptr, 0);
+    } else {
+      add(col.valid_bits.data(), col.valid_bits.size());
+    }
+    begin_chunk();
+    EncodeValues(col.values.data(), n, type == ValueType::kFloat,
+                 type == ValueType::kInt || type == ValueType::kFloat,
+                 [&col](size_t i) { return col.Valid(i); }, &out);
+    end_chunk();
+    if (type == ValueType::kString) add(col.strings.data(), col.strings.size());
   }
   while (out.size() % 8 != 0) out.push_back('\0');
-  eb.meta.rows = block.rows;
-  if (block.rows > 0) {
+  eb.meta.rows = n;
+  if (n > 0) {
     eb.meta.first_key = std::string(block.Key(0));
-    eb.meta.last_key = std::string(block.Key(block.rows - 1));
+    eb.meta.last_key = std::string(block.Key(n - 1));
     int64_t lo = block.ts[0], hi = block.ts[0];
     for (int64_t t : block.ts) {
       lo = t < lo ? t : lo;
@@ -174,6 +340,7 @@ Status SegmentWriter::Finish() {
     Json chunks = Json::array();
     for (const ChunkRef& c : b.chunks) chunks.push_back({c.offset, c.length, c.crc});
     blocks.push_back({{"rows", b.rows},
+                      {"key_width", b.key_width},
                       {"first_key", Hex(b.first_key)},
                       {"last_key", Hex(b.last_key)},
                       {"min_ts", b.min_ts},
@@ -250,6 +417,7 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(const std::string& pa
     for (const Json& b : footer.at("blocks")) {
       BlockMeta m;
       m.rows = b.at("rows").get<uint64_t>();
+      m.key_width = b.at("key_width").get<uint32_t>();
       if (!Unhex(b.at("first_key").get<std::string>(), &m.first_key) ||
           !Unhex(b.at("last_key").get<std::string>(), &m.last_key)) {
         return corrupt("bad block key");
@@ -286,6 +454,42 @@ Status SegmentReader::ReadChunk(const ChunkRef& chunk, void* dst) const {
   return Status::Ok();
 }
 
+Status SegmentReader::ReadValueChunk(const ChunkRef& chunk, size_t rows, ValueCodec* codec,
+                                     std::vector<uint64_t>* words) const {
+  auto corrupt = [&] {
+    return Internal("segment '" + path_ + "' is corrupt: bad value chunk at offset " +
+                    std::to_string(chunk.offset));
+  };
+  if (chunk.length < kValueHeader || chunk.length % 8 != 0) return corrupt();
+  char header[kValueHeader];
+  RETURN_IF_ERROR(internal::PreadAll(fd_, header, kValueHeader, chunk.offset, path_));
+  const size_t nwords = (chunk.length - kValueHeader) / 8;
+  words->resize(nwords);
+  RETURN_IF_ERROR(
+      internal::PreadAll(fd_, words->data(), nwords * 8, chunk.offset + kValueHeader, path_));
+  uint32_t crc = Crc32c(words->data(), nwords * 8, Crc32c(header, kValueHeader));
+  if (crc != chunk.crc) {
+    return Internal("segment '" + path_ + "' is corrupt: chunk checksum mismatch at offset " +
+                    std::to_string(chunk.offset));
+  }
+  codec->kind = static_cast<uint8_t>(header[0]);
+  codec->bits = static_cast<uint8_t>(header[1]);
+  codec->decimals = static_cast<uint8_t>(header[2]);
+  std::memcpy(&codec->base, header + 8, 8);
+  if (codec->kind == 0) {
+    if (nwords != rows) return corrupt();
+  } else if (codec->kind == 1) {
+    size_t need = codec->bits == 0 ? 0 : (rows * codec->bits + 63) / 64 + 1;
+    if (codec->bits > 64 || nwords != need ||
+        (codec->decimals != kNoDecimals && codec->decimals > 9)) {
+      return corrupt();
+    }
+  } else {
+    return corrupt();
+  }
+  return Status::Ok();
+}
+
 Status SegmentReader::ReadBlock(size_t i, const std::vector<bool>& want, Block* out) const {
   const BlockMeta& m = blocks_[i];
   const size_t rows = m.rows;
@@ -294,16 +498,29 @@ Status SegmentReader::ReadBlock(size_t i, const std::vector<bool>& want, Block* 
                     " has chunks of the wrong size");
   };
   out->rows = rows;
-  if (m.chunks[0].length != (rows + 1) * 4 || m.chunks[2].length != rows * 8) return corrupt();
-  out->key_offsets.resize(rows + 1);
-  RETURN_IF_ERROR(ReadChunk(m.chunks[0], out->key_offsets.data()));
+  out->key_width = m.key_width;
   out->key_bytes.resize(m.chunks[1].length);
   RETURN_IF_ERROR(ReadChunk(m.chunks[1], out->key_bytes.data()));
-  if (out->key_offsets[0] != 0 || out->key_offsets[rows] != out->key_bytes.size()) {
-    return corrupt();
+  if (m.key_width != 0) {
+    if (m.chunks[0].length != 0 || m.chunks[1].length != rows * m.key_width) return corrupt();
+  } else {
+    if (m.chunks[0].length != (rows + 1) * 4) return corrupt();
+    out->key_offsets.resize(rows + 1);
+    RETURN_IF_ERROR(ReadChunk(m.chunks[0], out->key_offsets.data()));
+    if (out->key_offsets[0] != 0 || out->key_offsets[rows] != out->key_bytes.size()) {
+      return corrupt();
+    }
   }
-  out->ts.resize(rows);
-  RETURN_IF_ERROR(ReadChunk(m.chunks[2], out->ts.data()));
+  {
+    BlockColumn ts;
+    RETURN_IF_ERROR(ReadValueChunk(m.chunks[2], rows, &ts.codec, &ts.values));
+    out->ts.resize(rows);
+    if (ts.codec.kind == 0) {
+      std::memcpy(out->ts.data(), ts.values.data(), rows * 8);
+    } else {
+      for (size_t r = 0; r < rows; ++r) out->ts[r] = static_cast<int64_t>(ts.Unpack(r));
+    }
+  }
   const size_t ncols = schema_.columns.size();
   out->columns.resize(ncols);
   size_t chunk = 3;
@@ -312,12 +529,10 @@ Status SegmentReader::ReadBlock(size_t i, const std::vector<bool>& want, Block* 
     ValueType type = schema_.columns[c].type;
     if (c < want.size() && want[c]) {
       const ChunkRef& valid = m.chunks[chunk];
-      const ChunkRef& values = m.chunks[chunk + 1];
-      if (valid.length != (rows + 7) / 8 || values.length != rows * 8) return corrupt();
+      if (valid.length != 0 && valid.length != (rows + 7) / 8) return corrupt();
       col.valid_bits.resize(valid.length);
       RETURN_IF_ERROR(ReadChunk(valid, col.valid_bits.data()));
-      col.values.resize(rows);
-      RETURN_IF_ERROR(ReadChunk(values, col.values.data()));
+      RETURN_IF_ERROR(ReadValueChunk(m.chunks[chunk + 1], rows, &col.codec, &col.values));
       if (type == ValueType::kString) {
         col.strings.resize(m.chunks[chunk + 2].length);
         RETURN_IF_ERROR(ReadChunk(m.chunks[chunk + 2], col.strings.data()));
@@ -326,6 +541,7 @@ Status SegmentReader::ReadBlock(size_t i, const std::vector<bool>& want, Block* 
       col.values.clear();
       col.valid_bits.clear();
       col.strings.clear();
+      col.codec = ValueCodec();
     }
     chunk += ChunksOf(type);
   }

@@ -5,13 +5,24 @@
 // describes the format byte by byte.
 //
 //   block 0 .. block n-1      each: chunks, 8-byte aligned:
-//                               key offsets (u32 x rows+1), key bytes, event times (i64 x rows),
-//                               then per column: validity bitmap, values (u64 x rows), and for
-//                               string columns the string bytes (values are offset << 24 | len)
-//   footer                    JSON: schema, and per block its rows, first and last entity key,
-//                             min and max event time, and each chunk's offset, length and CRC-32C
+//                               key offsets (u32 x rows+1; empty when every key of the block has
+//                               the same length), key bytes, event times (a value chunk), then per
+//                               column: validity bitmap (empty when no value is null), values (a
+//                               value chunk), and for string columns the string bytes (values
+//                               are offset << 24 | length)
+//   footer                    JSON: schema, and per block its rows, key width, first and last
+//                             entity key, min and max event time, and each chunk's offset,
+//                             length and CRC-32C
 //   trailer (24 bytes)        u64 footer offset, u32 footer length, u32 footer CRC-32C,
-//                             "PLFSEG01"
+//                             "PLFSEG02"
+//
+// A value chunk is a 16-byte header (u8 codec, u8 bits, u8 decimals, 5 zero bytes, i64 base) and
+// then either the 8-byte values as they are (codec 0) or, codec 1, each value minus `base`
+// bit-packed in `bits` bits (frame of reference). Float columns whose values are all exact
+// decimals with at most 9 places (every double x with x == double(m) / 10^d for an integer m,
+// checked value by value when the block is written) are packed as the integers m with
+// `decimals` = d and read back as m / 10^d, which gives the same double bit for bit; other floats
+// are stored plain. The join decodes only the values of the rows it matches.
 //
 // A reader reads the footer once and then only the chunks a join needs (keys, times and the
 // requested columns of the blocks in the requested key range), so memory stays at a few blocks
@@ -48,26 +59,46 @@ struct SegmentSchema {
   int Find(std::string_view name, ValueType type) const;
 };
 
-struct BlockColumn {
-  std::vector<uint64_t> values;
-  std::vector<uint8_t> valid_bits;
-  std::string strings;  // string columns only
+inline constexpr uint8_t kNoDecimals = 0xff;
 
-  bool Valid(size_t i) const { return (valid_bits[i >> 3] >> (i & 7)) & 1; }
-  std::string_view String(size_t i) const {
-    return std::string_view(strings).substr(values[i] >> 24, values[i] & 0xffffff);
+// How a value chunk is stored (see above).
+struct ValueCodec {
+  uint8_t kind = 0;  // 0: plain; 1: frame of reference, bit-packed
+  uint8_t bits = 0;
+  uint8_t decimals = kNoDecimals;
+  int64_t base = 0;
+};
+
+struct BlockColumn {
+  // Built blocks: one plain value per row (codec.kind 0). Read blocks: the chunk's words as
+  // stored, decoded one value at a time by Get().
+  std::vector<uint64_t> values;
+  ValueCodec codec;
+  std::vector<uint8_t> valid_bits;  // empty: every value is present
+  std::string strings;              // string columns only
+
+  bool Valid(size_t i) const {
+    return valid_bits.empty() || ((valid_bits[i >> 3] >> (i & 7)) & 1);
   }
+  uint64_t Get(size_t i) const { return codec.kind == 0 ? values[i] : Unpack(i); }
+  std::string_view String(size_t i) const {
+    uint64_t v = Get(i);
+    return std::string_view(strings).substr(v >> 24, v & 0xffffff);
+  }
+  uint64_t Unpack(size_t i) const;
 };
 
 // One block's rows in memory, as read or as being built.
 struct Block {
   size_t rows = 0;
-  std::vector<uint32_t> key_offsets{0};  // rows + 1
+  uint32_t key_width = 0;                // read blocks: every key has this length (0: see offsets)
+  std::vector<uint32_t> key_offsets{0};  // rows + 1, when key_width is 0
   std::string key_bytes;
   std::vector<int64_t> ts;
   std::vector<BlockColumn> columns;  // per schema column; empty when not read
 
   std::string_view Key(size_t i) const {
+    if (key_width != 0) return std::string_view(key_bytes.data() + i * key_width, key_width);
     return std::string_view(key_bytes).substr(key_offsets[i], key_offsets[i + 1] - key_offsets[i]);
   }
   // Empties the block for `ncols` columns, keeping capacity.
@@ -84,6 +115,7 @@ struct ChunkRef {
 
 struct BlockMeta {
   uint64_t rows = 0;
+  uint32_t key_width = 0;  // 0: keys of different lengths (the offsets chunk is present)
   std::string first_key, last_key;
   int64_t min_ts = 0, max_ts = 0;
   // key offsets, key bytes, times, then per column: validity, values, (string bytes).
@@ -149,6 +181,9 @@ class SegmentReader {
  private:
   SegmentReader() = default;
   Status ReadChunk(const ChunkRef& chunk, void* dst) const;
+  // Reads a value chunk: its header into `codec`, its words into `words`.
+  Status ReadValueChunk(const ChunkRef& chunk, size_t rows, ValueCodec* codec,
+                        std::vector<uint64_t>* words) const;
 
   std::string path_;
   int fd_ = -1;

@@ -24,13 +24,32 @@ json ToJson(const serving::LiveVariant& v) {
   return j;
 }
 
+json ShadowJson(const LiveEndpoint& e) {
+  if (!e.shadow) return nullptr;
+  json j = ToJson(*e.shadow);
+  j.erase("weight");
+  j["tolerance"] = e.spec.shadow_tolerance;
+  if (e.shadow_stats) {
+    serving::ShadowStats::Snapshot s = e.shadow_stats->Read();
+    j["stats"] = {{"requests", s.requests},
+                  {"errors", s.errors},
+                  {"dropped", s.dropped},
+                  {"compared", s.compared},
+                  {"mean_abs_diff", s.mean_abs_diff},
+                  {"within_tolerance_share", s.within_tolerance_share},
+                  {"mean_latency_ms", s.mean_latency_ms},
+                  {"max_latency_ms", s.max_latency_ms}};
+  }
+  return j;
+}
+
 json ToJson(const LiveEndpoint& e) {
   json variants = json::array();
   for (const auto& v : e.variants) variants.push_back(ToJson(v));
   if (!e.error.empty()) variants = serving::EndpointSpecToJson(e.spec)["variants"];
   return {{"name", e.spec.name},
           {"variants", variants},
-          {"shadow", e.shadow ? ToJson(*e.shadow) : json(nullptr)},
+          {"shadow", ShadowJson(e)},
           {"ready", e.error.empty()},
           {"error", e.error.empty() ? json(nullptr) : json(e.error)},
           {"created_ms", e.created_ms},

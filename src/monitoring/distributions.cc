@@ -14,7 +14,7 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr double kSqrt2Pi = 2.50662827463100050242;
 constexpr double kLog2Pi = 1.83787706640934548356;
 constexpr int kExponentStep = 128;                 // rescaling step of the matrix algorithms
-constexpr double kMinLog = -7.08396418532264106224e2;  // cephes MINLOG: log(2^-1022)
+constexpr double kMinLog = -7.451332191019412076235e2;  // cephes MINLOG: log(2^-1075)
 const double kBig = std::ldexp(1.0, kExponentStep);
 const double kSmall = std::ldexp(1.0, -kExponentStep);
 
@@ -284,7 +284,7 @@ long double SumTerms(const SmirnovTerms& terms, int64_t first, int64_t last, lon
 // The Birnbaum-Tingey sum x * sum_{v=0}^{last} A_v, evaluated where it matters.
 double SmirnovSum(int64_t n, double x, int64_t last) {
   SmirnovTerms terms{n, x, std::lgamma(static_cast<long double>(n) + 1)};
-  if (last + 1 <= 4096) {
+  if (last + 1 <= 512) {
     const long double sum = SumTerms(terms, 0, last, 0);
     return static_cast<double>(static_cast<long double>(x) * sum);
   }
@@ -341,7 +341,7 @@ double SmirnovSum(int64_t n, double x, int64_t last) {
   const int64_t first = static_cast<int64_t>(std::floor(left));
   const int64_t end = std::min<int64_t>(last, static_cast<int64_t>(std::ceil(right)));
   long double sum;
-  if (end - first <= 20000 || first <= 0 || end >= last) {
+  if (end - first <= 2000 || first <= 0 || end >= last) {
     sum = SumTerms(terms, first, end, peak);
   } else {
     // Composite 16-point Gauss-Legendre over [left, right].

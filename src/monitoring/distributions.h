@@ -12,7 +12,7 @@
 // The one-sided Smirnov tail for n <= 1e6 is the Birnbaum-Tingey sum. SciPy adds up to n terms
 // in double-double arithmetic (about 0.5 s at n = 500,000); here the terms are evaluated in long
 // double logarithms, only where they are within e^-60 of the largest, and when that span is long
-// (>= 20,000 terms) the smooth summand's sum is taken as its integral by Gauss-Legendre
+// (over 2,000 terms) the smooth summand's sum is taken as its integral by Gauss-Legendre
 // quadrature (Euler-Maclaurin: the difference is far below double precision at that width).
 // For n > 1e6 SciPy's own approximation exp(-(6nx+1)^2 / 18n) is used, as SciPy does.
 //

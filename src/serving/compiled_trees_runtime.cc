@@ -121,9 +121,9 @@ Result<std::unique_ptr<CompiledTreesRuntime>> CompiledTreesRuntime::Compile(
       }
       const auto slot = static_cast<uint32_t>(rt->nodes_.size());
       const uint32_t feature = static_cast<uint32_t>(t.split_indices[p.source]);
-      rt->nodes_[p.index] = Node{t.split_conditions[p.source],
-                                 feature | (t.default_left[p.source] ? kDefaultLeft : 0u), slot,
-                                 0.0f};
+      rt->nodes_[p.index] =
+          Node{t.split_conditions[p.source],
+               feature | (t.default_left[p.source] ? kDefaultLeft : 0u), slot, 0.0f};
       rt->nodes_.push_back(Node{});
       rt->nodes_.push_back(Node{});
       queue.push_back(Pending{left, slot, p.depth + 1});

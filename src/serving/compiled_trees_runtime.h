@@ -57,8 +57,7 @@ class CompiledTreesRuntime final : public ModelRuntime {
   const InputSignature& input_signature() const override { return signature_; }
   const std::string& objective() const override { return objective_; }
   size_t outputs_per_row() const override { return groups_; }
-  Status Predict(const float* rows, size_t n_rows, size_t n_features,
-                 float* out) const override;
+  Status Predict(const float* rows, size_t n_rows, size_t n_features, float* out) const override;
 
   size_t num_trees() const { return trees_.size(); }
   size_t num_nodes() const { return nodes_.size(); }
@@ -74,7 +73,7 @@ class CompiledTreesRuntime final : public ModelRuntime {
     float threshold;
     uint32_t feature_and_default;  // bits 0..30: feature index; bit 31: missing goes left
     uint32_t left;
-    float leaf_value;              // leaves only
+    float leaf_value;  // leaves only
   };
   static_assert(sizeof(Node) == 16);
 

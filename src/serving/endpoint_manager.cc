@@ -43,9 +43,11 @@ Result<LiveVariant> EndpointManager::ResolveRef(const ModelRef& ref, const std::
   return LiveVariant{name, ref, weight, std::move(model)};
 }
 
-Result<std::shared_ptr<LiveEndpoint>> EndpointManager::Resolve(const EndpointSpec& spec) {
+Result<std::shared_ptr<LiveEndpoint>> EndpointManager::Resolve(const EndpointSpec& spec,
+                                                              const LiveEndpoint* previous) {
   auto live = std::make_shared<LiveEndpoint>();
   live->spec = spec;
+  live->mirror = &mirror_;
   std::vector<double> weights;
   for (const auto& v : spec.variants) {
     ASSIGN_OR_RETURN(LiveVariant variant, ResolveRef(v.ref, v.name, v.weight));
@@ -55,6 +57,12 @@ Result<std::shared_ptr<LiveEndpoint>> EndpointManager::Resolve(const EndpointSpe
   live->split = TrafficSplit(weights);
   if (spec.shadow) {
     ASSIGN_OR_RETURN(LiveVariant shadow, ResolveRef(*spec.shadow, "shadow", 0));
+    bool same = previous && previous->shadow && previous->shadow_stats &&
+                previous->shadow->ref == shadow.ref &&
+                previous->shadow->model == shadow.model &&
+                previous->spec.shadow_tolerance == spec.shadow_tolerance;
+    live->shadow_stats = same ? previous->shadow_stats
+                              : std::make_shared<ShadowStats>(spec.shadow_tolerance);
     live->shadow = std::move(shadow);
   }
   return live;
@@ -87,7 +95,7 @@ Status EndpointManager::LoadAll() {
   for (const Row& row : rows) {
     auto spec = EndpointSpecFromJson(nlohmann::json::parse(row.spec, nullptr, false), row.name);
     Result<std::shared_ptr<LiveEndpoint>> live =
-        spec.ok() ? Resolve(*spec) : Result<std::shared_ptr<LiveEndpoint>>(spec.status());
+        spec.ok() ? Resolve(*spec, nullptr) : Result<std::shared_ptr<LiveEndpoint>>(spec.status());
     std::shared_ptr<LiveEndpoint> endpoint;
     if (live.ok()) {
       endpoint = std::move(live).value();
@@ -113,7 +121,7 @@ Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::Create(const auth::
   if (table_.load()->count(spec.name)) {
     return AlreadyExists("an endpoint named '" + spec.name + "' already exists");
   }
-  ASSIGN_OR_RETURN(auto live, Resolve(spec));
+  ASSIGN_OR_RETURN(auto live, Resolve(spec, nullptr));
   live->created_ms = live->updated_ms = NowMs();
   live->created_by = actor.name;
   std::string spec_json = EndpointSpecToJson(spec).dump();
@@ -137,7 +145,7 @@ Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::Update(const auth::
   auto table = table_.load();
   auto it = table->find(spec.name);
   if (it == table->end()) return NotFound("endpoint '" + spec.name + "' does not exist");
-  ASSIGN_OR_RETURN(auto live, Resolve(spec));
+  ASSIGN_OR_RETURN(auto live, Resolve(spec, it->second.get()));
   live->created_ms = it->second->created_ms;
   live->created_by = it->second->created_by;
   live->updated_ms = NowMs();
@@ -189,7 +197,7 @@ void EndpointManager::OnAliasMoved(const registry::AliasMove& move) {
     bool affected = endpoint->spec.shadow && follows(*endpoint->spec.shadow);
     for (const auto& v : endpoint->spec.variants) affected |= follows(v.ref);
     if (!affected) continue;
-    auto live = Resolve(endpoint->spec);
+    auto live = Resolve(endpoint->spec, endpoint.get());
     if (!live.ok()) {
       // Keep serving the previous version rather than dropping traffic.
       spdlog::error("endpoint '{}' keeps its previous version: alias {}@{} -> v{} failed: {}",

@@ -22,6 +22,7 @@
 #include "registry/model_registry.h"
 #include "serving/endpoint_spec.h"
 #include "serving/model_cache.h"
+#include "serving/shadow_mirror.h"
 #include "serving/traffic_split.h"
 #include "storage/metadata_store.h"
 
@@ -39,6 +40,8 @@ struct LiveEndpoint {
   EndpointSpec spec;
   std::vector<LiveVariant> variants;  // same order as spec.variants
   std::optional<LiveVariant> shadow;
+  std::shared_ptr<ShadowStats> shadow_stats;  // kept across changes that keep the same shadow
+  ShadowMirror* mirror = nullptr;             // the manager's; outlives every LiveEndpoint
   TrafficSplit split{std::vector<double>{1.0}};
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
@@ -75,7 +78,9 @@ class EndpointManager {
  private:
   using Table = std::map<std::string, std::shared_ptr<const LiveEndpoint>>;
 
-  Result<std::shared_ptr<LiveEndpoint>> Resolve(const EndpointSpec& spec);
+  // `previous` (may be null) lends its shadow statistics when the shadow did not change.
+  Result<std::shared_ptr<LiveEndpoint>> Resolve(const EndpointSpec& spec,
+                                                const LiveEndpoint* previous);
   Result<LiveVariant> ResolveRef(const ModelRef& ref, const std::string& name, double weight);
   // Publishes `table` with `name` set to `endpoint` (or erased when null). Needs control_mu_.
   void Publish(const std::string& name, std::shared_ptr<const LiveEndpoint> endpoint);
@@ -83,6 +88,7 @@ class EndpointManager {
   storage::MetadataStore& store_;
   registry::ModelRegistry& registry_;
   ModelCache cache_;
+  ShadowMirror mirror_;
   std::mutex control_mu_;                         // serializes changes
   std::atomic<std::shared_ptr<const Table>> table_;  // replaced whole, under control_mu_
 };

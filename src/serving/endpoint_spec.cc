@@ -19,6 +19,10 @@ Status ValidateRef(const ModelRef& ref, const std::string& where) {
 }
 }  // namespace
 
+bool operator==(const ModelRef& a, const ModelRef& b) {
+  return a.model == b.model && a.version == b.version && a.alias == b.alias;
+}
+
 Status ValidateEndpointSpec(const EndpointSpec& spec) {
   RETURN_IF_ERROR(ValidateName("endpoint name", spec.name));
   if (spec.variants.empty()) return InvalidArgument("'variants' must have at least one variant");
@@ -40,6 +44,9 @@ Status ValidateEndpointSpec(const EndpointSpec& spec) {
   }
   if (total <= 0) return InvalidArgument("the variants' weights must add up to more than 0");
   if (spec.shadow) RETURN_IF_ERROR(ValidateRef(*spec.shadow, "shadow"));
+  if (!std::isfinite(spec.shadow_tolerance) || spec.shadow_tolerance < 0) {
+    return InvalidArgument("shadow.tolerance must be a number >= 0");
+  }
   return Status::Ok();
 }
 

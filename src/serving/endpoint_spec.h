@@ -30,7 +30,11 @@ struct EndpointSpec {
   std::string name;
   std::vector<VariantSpec> variants;
   std::optional<ModelRef> shadow;
+  // Shadow agreement: |primary - shadow| <= tolerance * max(1, |primary|).
+  double shadow_tolerance = 0.01;
 };
+
+bool operator==(const ModelRef& a, const ModelRef& b);
 
 // Names, weights and references are well formed (it does not look at the registry).
 Status ValidateEndpointSpec(const EndpointSpec& spec);

@@ -58,6 +58,11 @@ Result<EndpointSpec> EndpointSpecFromJson(const json& body, std::string name) {
   if (shadow != body.end() && !shadow->is_null()) {
     ASSIGN_OR_RETURN(ModelRef ref, RefFromJson(*shadow, "shadow"));
     spec.shadow = std::move(ref);
+    auto tolerance = shadow->find("tolerance");
+    if (tolerance != shadow->end() && !tolerance->is_null()) {
+      if (!tolerance->is_number()) return InvalidArgument("shadow.tolerance must be a number");
+      spec.shadow_tolerance = tolerance->get<double>();
+    }
   }
   RETURN_IF_ERROR(ValidateEndpointSpec(spec));
   return spec;
@@ -79,7 +84,12 @@ json EndpointSpecToJson(const EndpointSpec& spec) {
     variants.push_back(std::move(j));
   }
   json out = {{"name", spec.name}, {"variants", variants}};
-  out["shadow"] = spec.shadow ? ModelRefToJson(*spec.shadow) : json(nullptr);
+  json shadow = nullptr;
+  if (spec.shadow) {
+    shadow = ModelRefToJson(*spec.shadow);
+    shadow["tolerance"] = spec.shadow_tolerance;
+  }
+  out["shadow"] = shadow;
   return out;
 }
 

@@ -57,8 +57,7 @@ class ModelRuntime {
   // Errors: InvalidArgument when n_features differs from the signature or a pointer is null with
   // n_rows > 0 (nothing is written then); Internal when the underlying library fails. n_rows == 0
   // is OK and writes nothing. Thread-safe.
-  virtual Status Predict(const float* rows, size_t n_rows, size_t n_features,
-                         float* out) const = 0;
+  virtual Status Predict(const float* rows, size_t n_rows, size_t n_features, float* out) const = 0;
 
   // Why the preferred runtime was not used for this model (e.g. "compiled-trees: categorical
   // splits are not supported"), or empty when it was. Set by LoadRuntime before the runtime is

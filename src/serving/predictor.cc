@@ -57,6 +57,9 @@ Result<Prediction> Predict(const LiveEndpoint& endpoint, const FeatureRows& rows
   RETURN_IF_ERROR(model.runtime->Predict(input.data(), rows.n_rows,
                                          model.runtime->input_signature().num_features,
                                          p.values.data()));
+  if (endpoint.shadow && endpoint.mirror) {
+    endpoint.mirror->Offer(endpoint.shadow->model, endpoint.shadow_stats, rows, p.values);
+  }
   return p;
 }
 

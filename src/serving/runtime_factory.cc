@@ -15,8 +15,8 @@ Status CheckFlavor(std::string_view flavor) {
   if (flavor == kXgboostFlavor) return Status::Ok();
   std::string known;
   for (const std::string& f : SupportedFlavors()) known += (known.empty() ? "" : ", ") + f;
-  return InvalidArgument("unknown model flavor '" + std::string(flavor) + "' (supported: " +
-                         known + ")");
+  return InvalidArgument("unknown model flavor '" + std::string(flavor) + "' (supported: " + known +
+                         ")");
 }
 
 }  // namespace
@@ -26,8 +26,7 @@ const std::vector<std::string>& SupportedFlavors() {
   return kFlavors;
 }
 
-Result<std::unique_ptr<ModelRuntime>> LoadRuntime(std::string_view flavor,
-                                                  std::string_view bytes,
+Result<std::unique_ptr<ModelRuntime>> LoadRuntime(std::string_view flavor, std::string_view bytes,
                                                   RuntimePreference preference) {
   RETURN_IF_ERROR(CheckFlavor(flavor));
   ASSIGN_OR_RETURN(XgboostModel model, ReadXgboostModel(bytes));

@@ -6,14 +6,13 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace plinth::serving {
 namespace {
@@ -339,8 +338,8 @@ XgboostTree ReadTree(const json& t, const std::string& where, size_t num_feature
     }
     const int32_t feature = tree.split_indices[i];
     if (feature < 0 || static_cast<size_t>(feature) >= num_feature) {
-      throw Malformed(node + " splits on feature " + std::to_string(feature) + " but the model has " +
-                      std::to_string(num_feature) + " features");
+      throw Malformed(node + " splits on feature " + std::to_string(feature) +
+                      " but the model has " + std::to_string(num_feature) + " features");
     }
     if (!tree.split_type.empty() && tree.split_type[i] != 0) tree.has_categorical_splits = true;
   }
@@ -376,8 +375,8 @@ XgboostModel ReadDocument(const json& doc, XgboostModelFormat format) {
     throw Malformed("the model declares an unsupported number of classes or targets");
   }
 
-  model.objective = StringMember(Member(learner, "objective", "learner"), "name",
-                                 "learner.objective");
+  model.objective =
+      StringMember(Member(learner, "objective", "learner"), "name", "learner.objective");
   model.feature_names = StringArray(learner, "feature_names", "learner");
   model.feature_types = StringArray(learner, "feature_types", "learner");
   for (const auto* list : {&model.feature_names, &model.feature_types}) {
@@ -476,10 +475,10 @@ Result<XgboostModel> ReadXgboostModel(std::string_view bytes) {
       if (rewritten) text = *rewritten;
     }
     ModelDomBuilder builder(doc);
-    const bool ok = json::sax_parse(text.begin(), text.end(), &builder,
-                                    format == XgboostModelFormat::kJson
-                                        ? json::input_format_t::json
-                                        : json::input_format_t::ubjson);
+    const bool ok =
+        json::sax_parse(text.begin(), text.end(), &builder,
+                        format == XgboostModelFormat::kJson ? json::input_format_t::json
+                                                            : json::input_format_t::ubjson);
     if (builder.too_deep()) {
       return InvalidArgument(std::string("not an XGBoost model: ") + what + " nested deeper than " +
                              std::to_string(kMaxNestingDepth) + " levels");

@@ -40,23 +40,23 @@ struct XgboostTree {
   std::vector<uint8_t> default_left;
   std::vector<uint8_t> split_type;  // 0 numerical, 1 categorical; empty for pre-1.6 models
   bool has_categorical_splits = false;
-  int32_t group = 0;                // output group (class) from tree_info
+  int32_t group = 0;  // output group (class) from tree_info
 };
 
 struct XgboostModel {
   XgboostModelFormat format = XgboostModelFormat::kJson;
-  std::array<int, 3> version{};     // XGBoost version that saved the model
-  std::string booster;              // "gbtree", "dart" or "gblinear"
-  std::string objective;            // e.g. "binary:logistic"
-  float base_score = 0.5f;          // as saved: probability scale for logistic objectives
+  std::array<int, 3> version{};  // XGBoost version that saved the model
+  std::string booster;           // "gbtree", "dart" or "gblinear"
+  std::string objective;         // e.g. "binary:logistic"
+  float base_score = 0.5f;       // as saved: probability scale for logistic objectives
   size_t num_feature = 0;
-  size_t num_class = 0;             // 0 unless multi-class
+  size_t num_class = 0;  // 0 unless multi-class
   size_t num_target = 1;
-  size_t size_leaf_vector = 0;      // > 0 for multi-target (vector-leaf) trees
+  size_t size_leaf_vector = 0;             // > 0 for multi-target (vector-leaf) trees
   std::vector<std::string> feature_names;  // empty when the model has none
   std::vector<std::string> feature_types;  // empty when the model has none
-  std::vector<XgboostTree> trees;   // gbtree and dart (dart's weights are not kept); empty for
-                                    // gblinear
+  std::vector<XgboostTree> trees;  // gbtree and dart (dart's weights are not kept); empty for
+                                   // gblinear
   bool has_categorical_splits = false;
 
   // Output groups: the class count for multi-class models, else 1.

@@ -42,14 +42,14 @@ std::string LastXgboostError() {
 }  // namespace
 
 Result<std::unique_ptr<XgboostRuntime>> XgboostRuntime::Load(std::string_view bytes,
-                                                              const Options& options) {
+                                                             const Options& options) {
   ASSIGN_OR_RETURN(XgboostModel model, ReadXgboostModel(bytes));
   return Load(bytes, model, options);
 }
 
 Result<std::unique_ptr<XgboostRuntime>> XgboostRuntime::Load(std::string_view bytes,
-                                                              const XgboostModel& model,
-                                                              const Options& options) {
+                                                             const XgboostModel& model,
+                                                             const Options& options) {
   std::unique_ptr<XgboostRuntime> rt(new XgboostRuntime());
   BoosterHandle booster = nullptr;
   if (XGBoosterCreate(nullptr, 0, &booster) != 0) {
@@ -69,8 +69,7 @@ Result<std::unique_ptr<XgboostRuntime>> XgboostRuntime::Load(std::string_view by
   }
   if (num_feature != model.num_feature) {
     return InvalidArgument("XGBoost reads " + std::to_string(num_feature) +
-                           " features but the model declares " +
-                           std::to_string(model.num_feature));
+                           " features but the model declares " + std::to_string(model.num_feature));
   }
   rt->inplace_ = model.booster != "gblinear";
   rt->objective_ = model.objective;
@@ -115,8 +114,8 @@ Status XgboostRuntime::Predict(const float* rows, size_t n_rows, size_t n_featur
   return Status::Ok();
 }
 
-Status XgboostRuntime::PredictRaw(const float* rows, size_t n_rows, size_t n_features,
-                                  float* out, size_t capacity, size_t* out_values) const {
+Status XgboostRuntime::PredictRaw(const float* rows, size_t n_rows, size_t n_features, float* out,
+                                  size_t capacity, size_t* out_values) const {
   auto booster = static_cast<BoosterHandle>(booster_);
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
@@ -157,7 +156,8 @@ Status XgboostRuntime::PredictRaw(const float* rows, size_t n_rows, size_t n_fea
   }
   const int rc =
       XGBoosterPredictFromDMatrix(booster, dmatrix, kDMatrixConfig, &shape, &dim, &result);
-  Status status = rc == 0 ? copy_out() : Internal("XGBoost prediction failed: " + LastXgboostError());
+  Status status =
+      rc == 0 ? copy_out() : Internal("XGBoost prediction failed: " + LastXgboostError());
   XGDMatrixFree(dmatrix);
   return status;
 }

@@ -58,8 +58,7 @@ class XgboostRuntime final : public ModelRuntime {
   const InputSignature& input_signature() const override { return signature_; }
   const std::string& objective() const override { return objective_; }
   size_t outputs_per_row() const override { return outputs_per_row_; }
-  Status Predict(const float* rows, size_t n_rows, size_t n_features,
-                 float* out) const override;
+  Status Predict(const float* rows, size_t n_rows, size_t n_features, float* out) const override;
 
  private:
   XgboostRuntime() = default;

@@ -35,12 +35,12 @@ TEST(Batch, ParsesCsvColumnsInAnyOrder) {
   ASSERT_EQ(b->rows, 2u);
   EXPECT_EQ(b->event_ms[0], 1714566600000);
   EXPECT_EQ(b->event_ms[1], 1714566601000);
-  EXPECT_EQ(b->columns[0].Float(0), 0.5);
-  EXPECT_FALSE(b->columns[0].valid[1]);
-  EXPECT_EQ(b->columns[1].Int(1), 4);
-  EXPECT_TRUE(b->columns[2].Bool(0));
-  EXPECT_EQ(b->columns[3].String(0), "gold");
-  EXPECT_FALSE(b->columns[3].valid[1]);
+  EXPECT_EQ(b->Float(0, 0), 0.5);
+  EXPECT_FALSE(b->Valid(1, 0));
+  EXPECT_EQ(b->Int(1, 1), 4);
+  EXPECT_TRUE(b->Bool(0, 2));
+  EXPECT_EQ(b->String(0, 3), "gold");
+  EXPECT_FALSE(b->Valid(1, 3));
   EXPECT_EQ(b->Key(0).size(), 8u);
 }
 
@@ -52,10 +52,10 @@ TEST(Batch, ParsesJsonLines) {
                       "\n");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   ASSERT_EQ(b->rows, 2u);
-  EXPECT_EQ(b->columns[0].Float(0), 1.0);
+  EXPECT_EQ(b->Float(0, 0), 1.0);
   EXPECT_EQ(b->event_ms[1], 1714566600250);
-  EXPECT_FALSE(b->columns[0].valid[1]);
-  EXPECT_FALSE(b->columns[3].valid[1]);
+  EXPECT_FALSE(b->Valid(1, 0));
+  EXPECT_FALSE(b->Valid(1, 3));
 }
 
 TEST(Batch, RejectsBadShapesNamingTheProblem) {

@@ -52,7 +52,7 @@ std::map<int64_t, int64_t> RowsPerBatch(const std::string& dir) {
     Block block;
     for (size_t b = 0; b < seg->blocks().size(); ++b) {
       EXPECT_TRUE(seg->ReadBlock(b, {true, true}, &block).ok());
-      for (size_t r = 0; r < block.rows; ++r) ++out[static_cast<int64_t>(block.columns[0].values[r])];
+      for (size_t r = 0; r < block.rows; ++r) ++out[static_cast<int64_t>(block.columns[0].Get(r))];
     }
   }
   return out;

@@ -38,7 +38,7 @@ std::vector<std::string> Dump(const ViewSnapshot& snap) {
       EXPECT_TRUE(seg->ReadBlock(b, want, &block).ok());
       for (size_t r = 0; r < block.rows; ++r) {
         std::string row = std::string(block.Key(r)) + "@" + std::to_string(block.ts[r]) + "=";
-        row += block.columns[0].Valid(r) ? std::to_string(block.columns[0].values[r] != 0) : "null";
+        row += block.columns[0].Valid(r) ? std::to_string(block.columns[0].Get(r) != 0) : "null";
         row += "|" + (block.columns[1].Valid(r) ? std::string(block.columns[1].String(r)) : "null");
         out.push_back(row);
       }

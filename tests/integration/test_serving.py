@@ -4,8 +4,8 @@ Models are trained here with Debian's python3-xgboost; predictions from the serv
 XGBoost's own.
 """
 
-import base64
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -239,3 +239,47 @@ def test_endpoints_are_audited_need_a_role_and_survive_restart(fresh_server, tmp
     assert srv.request("DELETE", "/api/v1/endpoints/ep", token=approver)[0] == 204
     assert_error(srv.request("GET", "/api/v1/endpoints/ep"), 404)
     assert support.audit_verify(srv)["ok"] is True
+
+
+def wait_for_shadow(server, name, requests, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        shadow = expect(server.request("GET", f"/api/v1/endpoints/{name}"), 200)["shadow"]
+        if shadow["stats"]["requests"] + shadow["stats"]["errors"] >= requests:
+            return shadow
+        time.sleep(0.05)
+    raise AssertionError(f"the shadow saw fewer than {requests} copies: {shadow}")
+
+
+def test_shadow_gets_a_copy_and_its_agreement_is_recorded(server, models):
+    m = models["name"]
+    ep = expect(create_endpoint(server, [{"name": "live", "model": m, "version": 1}],
+                                shadow={"model": m, "version": 2, "tolerance": 0.05}), 201)
+    assert ep["shadow"]["serving_version"] == 2 and ep["shadow"]["stats"]["requests"] == 0
+    _, probe, v1 = models["v1"]
+    rows = [[None if np.isnan(v) else float(v) for v in row] for row in probe]
+    v2_ep = expect(create_endpoint(server, [{"name": "v2", "model": m, "version": 2}]), 201)
+    v2 = np.array(expect(predict(server, v2_ep["name"], {"inputs": rows}), 200)["predictions"],
+                  dtype=np.float32)
+    for _ in range(5):
+        out = expect(predict(server, ep["name"], {"inputs": rows}), 200)
+        assert out["version"] == 1 and out["variant"] == "live"  # the shadow never answers
+        np.testing.assert_allclose(out["predictions"], v1, rtol=1e-5, atol=1e-6)
+    shadow = wait_for_shadow(server, ep["name"], 5)
+    stats = shadow["stats"]
+    assert stats["requests"] == 5 and stats["errors"] == 0 and stats["compared"] == 5 * len(probe)
+    diffs = np.abs(v1.astype(np.float64) - v2)
+    assert stats["mean_abs_diff"] == pytest.approx(diffs.mean(), rel=1e-4)
+    within = np.mean(diffs <= 0.05 * np.maximum(1.0, np.abs(v1)))
+    assert stats["within_tolerance_share"] == pytest.approx(within, abs=1e-9)
+    assert stats["mean_latency_ms"] >= 0 and stats["max_latency_ms"] >= stats["mean_latency_ms"]
+
+
+def test_identical_shadow_agrees_fully(server, models):
+    m = models["name"]
+    ep = expect(create_endpoint(server, [{"name": "live", "model": m, "version": 1}],
+                                shadow={"model": m, "version": 1}), 201)
+    for i in range(10):
+        expect(predict(server, ep["name"], {"inputs": [[i * 0.1, 0.2, None, 1.0]]}), 200)
+    stats = wait_for_shadow(server, ep["name"], 10)["stats"]
+    assert stats["mean_abs_diff"] == 0 and stats["within_tolerance_share"] == 1.0

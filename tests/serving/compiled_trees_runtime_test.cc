@@ -1,13 +1,13 @@
 #include "serving/compiled_trees_runtime.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "serving/xgboost_runtime.h"
 #include "trained_models.h"
@@ -22,9 +22,9 @@ using testing::TrainedModel;
 // Models the compiled evaluator must serve: depths 2 to 10 and lossguide, every supported
 // objective, multi-class, NaN in training and prediction, explicit base_score, forests.
 const std::vector<std::string> kSupported = {
-    "reg_depth2",         "reg_depth4_nan",     "reg_depth6",        "reg_depth10_exact",
-    "reg_lossguide",      "reg_base_score",     "reg_forest",        "reglogistic_depth4",
-    "binary_depth3_nan",  "binary_base_score",  "binary_approx",     "multi5_depth4",
+    "reg_depth2",        "reg_depth4_nan",    "reg_depth6",    "reg_depth10_exact",
+    "reg_lossguide",     "reg_base_score",    "reg_forest",    "reglogistic_depth4",
+    "binary_depth3_nan", "binary_base_score", "binary_approx", "multi5_depth4",
     "multi3_nan_base"};
 
 // Models it must refuse (XGBoost serves them).
@@ -55,9 +55,10 @@ TEST_P(CompiledTreesMatchesXgboost, FromJsonAndUbjson) {
     // Row by row gives the very same floats as the batch.
     std::vector<float> single(m.rows * m.outputs);
     for (size_t r = 0; r < m.rows; ++r) {
-      ASSERT_TRUE((*rt)->Predict(m.x.data() + r * m.features, 1, m.features,
-                                 single.data() + r * m.outputs)
-                      .ok());
+      ASSERT_TRUE(
+          (*rt)
+              ->Predict(m.x.data() + r * m.features, 1, m.features, single.data() + r * m.outputs)
+              .ok());
     }
     EXPECT_EQ(single, batch);
   }

@@ -1,11 +1,11 @@
 #include "serving/runtime_factory.h"
 
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "trained_models.h"
 
@@ -70,8 +70,8 @@ TEST(LoadRuntime, RejectsUnknownFlavor) {
 }
 
 TEST(ValidateModelArtifact, AcceptsEveryTrainedModel) {
-  for (const char* name : {"reg_depth2", "multi3_nan_base", "categorical", "dart", "gblinear",
-                           "poisson"}) {
+  for (const char* name :
+       {"reg_depth2", "multi3_nan_base", "categorical", "dart", "gblinear", "poisson"}) {
     SCOPED_TRACE(name);
     const TrainedModel m = LoadTrainedModel(name);
     EXPECT_TRUE(ValidateModelArtifact("xgboost", m.json).ok());

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Trains the XGBoost models that tests/serving/runtime_test.cc checks plinth's runtimes against.
+"""Trains the XGBoost models that the tests in tests/serving/ check plinth's runtimes against.
 
 Usage: /usr/bin/python3 train_models.py OUT_DIR
 
@@ -43,7 +43,8 @@ def thresholds(booster):
     for tree in trees:
         for node, left in enumerate(tree["left_children"]):
             if left != -1 and not tree.get("split_type", [0] * (node + 1))[node]:
-                out.setdefault(tree["split_indices"][node], []).append(tree["split_conditions"][node])
+                feature = tree["split_indices"][node]
+                out.setdefault(feature, []).append(tree["split_conditions"][node])
     return out
 
 
@@ -85,27 +86,47 @@ def main():
     cat_types[5] = "c"
 
     base = {"tree_method": "hist", "nthread": 1, "seed": 7}
+    sq, logit, softprob = "reg:squarederror", "reg:logistic", "multi:softprob"
+    binary = "binary:logistic"
+    # name, params, rounds, x, y, feature names, supported by the compiled evaluator
     specs = [
-        # name, params, rounds, x, y, feature_names, compiled_supported
-        ("reg_depth2", {"objective": "reg:squarederror", "max_depth": 2}, 40, x_clean, y_reg, names, True),
-        ("reg_depth4_nan", {"objective": "reg:squarederror", "max_depth": 4}, 40, x_nan, y_reg_nan, None, True),
-        ("reg_depth6", {"objective": "reg:squarederror", "max_depth": 6, "eta": 0.1}, 60, x_clean, y_reg, None, True),
-        ("reg_depth10_exact", {"objective": "reg:squarederror", "max_depth": 10, "tree_method": "exact"}, 15, x_nan, y_reg_nan, None, True),
-        ("reg_lossguide", {"objective": "reg:squarederror", "grow_policy": "lossguide", "max_leaves": 24, "max_depth": 0}, 20, x_nan, y_reg_nan, None, True),
-        ("reg_base_score", {"objective": "reg:squarederror", "max_depth": 3, "base_score": 10.5}, 30, x_clean, y_reg + 10, None, True),
-        ("reg_forest", {"objective": "reg:squarederror", "max_depth": 4, "num_parallel_tree": 3, "subsample": 0.7, "colsample_bynode": 0.7}, 5, x_nan, y_reg_nan, None, True),
-        ("reglogistic_depth4", {"objective": "reg:logistic", "max_depth": 4}, 30, x_clean, y_prob, None, True),
-        ("binary_depth3_nan", {"objective": "binary:logistic", "max_depth": 3}, 40, x_nan, y_bin_nan, names, True),
-        ("binary_base_score", {"objective": "binary:logistic", "max_depth": 5, "base_score": 0.3}, 30, x_clean, y_bin, None, True),
-        ("binary_approx", {"objective": "binary:logistic", "max_depth": 6, "tree_method": "approx"}, 20, x_nan, y_bin_nan, None, True),
-        ("multi5_depth4", {"objective": "multi:softprob", "num_class": 5, "max_depth": 4}, 15, x_clean, y_multi5, None, True),
-        ("multi3_nan_base", {"objective": "multi:softprob", "num_class": 3, "max_depth": 3, "base_score": 0.2}, 20, x_nan, y_multi3_nan, names, True),
+        ("reg_depth2", {"objective": sq, "max_depth": 2}, 40, x_clean, y_reg, names, True),
+        ("reg_depth4_nan", {"objective": sq, "max_depth": 4}, 40, x_nan, y_reg_nan, None, True),
+        ("reg_depth6", {"objective": sq, "max_depth": 6, "eta": 0.1}, 60, x_clean, y_reg, None,
+         True),
+        ("reg_depth10_exact", {"objective": sq, "max_depth": 10, "tree_method": "exact"}, 15,
+         x_nan, y_reg_nan, None, True),
+        ("reg_lossguide",
+         {"objective": sq, "grow_policy": "lossguide", "max_leaves": 24, "max_depth": 0}, 20,
+         x_nan, y_reg_nan, None, True),
+        ("reg_base_score", {"objective": sq, "max_depth": 3, "base_score": 10.5}, 30, x_clean,
+         y_reg + 10, None, True),
+        ("reg_forest",
+         {"objective": sq, "max_depth": 4, "num_parallel_tree": 3, "subsample": 0.7,
+          "colsample_bynode": 0.7}, 5, x_nan, y_reg_nan, None, True),
+        ("reglogistic_depth4", {"objective": logit, "max_depth": 4}, 30, x_clean, y_prob, None,
+         True),
+        ("binary_depth3_nan", {"objective": binary, "max_depth": 3}, 40, x_nan, y_bin_nan, names,
+         True),
+        ("binary_base_score", {"objective": binary, "max_depth": 5, "base_score": 0.3}, 30,
+         x_clean, y_bin, None, True),
+        ("binary_approx", {"objective": binary, "max_depth": 6, "tree_method": "approx"}, 20,
+         x_nan, y_bin_nan, None, True),
+        ("multi5_depth4", {"objective": softprob, "num_class": 5, "max_depth": 4}, 15, x_clean,
+         y_multi5, None, True),
+        ("multi3_nan_base",
+         {"objective": softprob, "num_class": 3, "max_depth": 3, "base_score": 0.2}, 20, x_nan,
+         y_multi3_nan, names, True),
         # Not for the compiled evaluator: served by XGBoost.
-        ("categorical", {"objective": "binary:logistic", "max_depth": 3, "max_cat_to_onehot": 1}, 10, x_cat, y_cat, None, False),
-        ("poisson", {"objective": "count:poisson", "max_depth": 3}, 20, x_clean, np.floor(np.abs(y_reg)), None, False),
-        ("softmax", {"objective": "multi:softmax", "num_class": 5, "max_depth": 3}, 10, x_clean, y_multi5, None, False),
-        ("dart", {"objective": "binary:logistic", "booster": "dart", "max_depth": 3, "rate_drop": 0.2}, 10, x_clean, y_bin, None, False),
-        ("gblinear", {"objective": "reg:squarederror", "booster": "gblinear"}, 10, x_clean, y_reg, None, False),
+        ("categorical", {"objective": binary, "max_depth": 3, "max_cat_to_onehot": 1}, 10, x_cat,
+         y_cat, None, False),
+        ("poisson", {"objective": "count:poisson", "max_depth": 3}, 20, x_clean,
+         np.floor(np.abs(y_reg)), None, False),
+        ("softmax", {"objective": "multi:softmax", "num_class": 5, "max_depth": 3}, 10, x_clean,
+         y_multi5, None, False),
+        ("dart", {"objective": binary, "booster": "dart", "max_depth": 3, "rate_drop": 0.2}, 10,
+         x_clean, y_bin, None, False),
+        ("gblinear", {"objective": sq, "booster": "gblinear"}, 10, x_clean, y_reg, None, False),
     ]
 
     manifest = []
@@ -122,7 +143,8 @@ def main():
 
         rows = prediction_rows(rng, booster)
         if name == "categorical":
-            rows[:, 5] = np.where(np.isnan(rows[:, 5]), np.nan, rng.integers(0, 6, size=rows.shape[0]))
+            categories = rng.integers(0, 6, size=rows.shape[0])
+            rows[:, 5] = np.where(np.isnan(rows[:, 5]), np.nan, categories)
         dtest = xgb.DMatrix(rows, feature_names=feature_names, feature_types=feature_types,
                             enable_categorical=feature_types is not None, missing=np.nan)
         pred = np.asarray(booster.predict(dtest), dtype=np.float32)

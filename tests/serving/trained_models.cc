@@ -13,11 +13,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
-
-#include <nlohmann/json.hpp>
 
 namespace plinth::serving::testing {
 namespace fs = std::filesystem;
@@ -80,6 +79,10 @@ std::string TrainIntoCache() {
   fs::rename(temp_dir, final_dir, ec);  // atomic; loses harmlessly to a concurrent trainer
   if (ec) fs::remove_all(temp_dir);
   if (!fs::exists(final_dir / "manifest.json")) Fail("no manifest in " + final_dir.string());
+  // Models of earlier versions of the script are no longer wanted.
+  for (const auto& entry : fs::directory_iterator(cache_root)) {
+    if (entry.is_directory() && entry.path() != final_dir) fs::remove_all(entry.path(), ec);
+  }
   return final_dir.string();
 }
 
@@ -121,8 +124,8 @@ TrainedModel LoadTrainedModel(const std::string& name) {
 ::testing::AssertionResult MatchesXgboost(const std::vector<float>& actual,
                                           const std::vector<float>& expected, double relative) {
   if (actual.size() != expected.size()) {
-    return ::testing::AssertionFailure() << "got " << actual.size() << " values, expected "
-                                         << expected.size();
+    return ::testing::AssertionFailure()
+           << "got " << actual.size() << " values, expected " << expected.size();
   }
   size_t identical = 0;
   size_t bad = 0;
@@ -145,13 +148,12 @@ TrainedModel LoadTrainedModel(const std::string& name) {
   ::testing::Test::RecordProperty("bitwise_identical",
                                   std::to_string(identical) + "/" + std::to_string(actual.size()));
   if (bad > 0) {
-    return ::testing::AssertionFailure() << bad << " of " << actual.size()
-                                         << " values differ by more than " << relative
-                                         << " relative (worst " << worst << "):" << first.str();
+    return ::testing::AssertionFailure()
+           << bad << " of " << actual.size() << " values differ by more than " << relative
+           << " relative (worst " << worst << "):" << first.str();
   }
   return ::testing::AssertionSuccess() << identical << "/" << actual.size()
-                                       << " bitwise identical, worst relative difference "
-                                       << worst;
+                                       << " bitwise identical, worst relative difference " << worst;
 }
 
 }  // namespace plinth::serving::testing

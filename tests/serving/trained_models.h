@@ -7,11 +7,11 @@
 // retrains. Concurrent first runs are safe: a lock file lets one process train (into a temporary
 // directory, renamed into place atomically) while the others wait and then reuse its models.
 
+#include <gtest/gtest.h>
+
 #include <cstddef>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace plinth::serving::testing {
 
@@ -23,10 +23,10 @@ struct TrainedModel {
   size_t outputs = 0;
   bool compiled = false;  // expected to be supported by CompiledTreesRuntime
   std::vector<std::string> feature_names;
-  std::string json;                 // model bytes as saved by save_model("x.json")
-  std::string ubjson;               // model bytes as saved by save_model("x.ubj")
-  std::vector<float> x;             // rows * features, row-major, NaN = missing
-  std::vector<float> expected;      // xgboost's own predictions, rows * outputs
+  std::string json;             // model bytes as saved by save_model("x.json")
+  std::string ubjson;           // model bytes as saved by save_model("x.ubj")
+  std::vector<float> x;         // rows * features, row-major, NaN = missing
+  std::vector<float> expected;  // xgboost's own predictions, rows * outputs
 };
 
 // The directory holding the trained models (trains them on first use). Aborts the test binary

@@ -1,8 +1,8 @@
 #include "serving/xgboost_model.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "trained_models.h"
 

@@ -1,11 +1,11 @@
 #include "serving/xgboost_runtime.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "trained_models.h"
 
@@ -17,12 +17,24 @@ using testing::MatchesXgboost;
 using testing::TrainedModel;
 
 // Every trained model, including those only XGBoost can serve.
-const std::vector<std::string> kAllModels = {
-    "reg_depth2",        "reg_depth4_nan",    "reg_depth6",         "reg_depth10_exact",
-    "reg_lossguide",     "reg_base_score",    "reg_forest",         "reglogistic_depth4",
-    "binary_depth3_nan", "binary_base_score", "binary_approx",      "multi5_depth4",
-    "multi3_nan_base",   "categorical",       "poisson",            "softmax",
-    "dart",              "gblinear"};
+const std::vector<std::string> kAllModels = {"reg_depth2",
+                                             "reg_depth4_nan",
+                                             "reg_depth6",
+                                             "reg_depth10_exact",
+                                             "reg_lossguide",
+                                             "reg_base_score",
+                                             "reg_forest",
+                                             "reglogistic_depth4",
+                                             "binary_depth3_nan",
+                                             "binary_base_score",
+                                             "binary_approx",
+                                             "multi5_depth4",
+                                             "multi3_nan_base",
+                                             "categorical",
+                                             "poisson",
+                                             "softmax",
+                                             "dart",
+                                             "gblinear"};
 
 class XgboostRuntimeMatchesPython : public ::testing::TestWithParam<std::string> {};
 
