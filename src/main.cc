@@ -68,7 +68,7 @@ int RunServer(const plinth::cli::ServerOptions& options) {
     spdlog::info("created the admin token; its secret is in {}", token_path);
   }
 
-  auto router = plinth::http::BuildApiRouter(**service);
+  auto router = plinth::http::BuildApiRouter(**service, {options.metrics_open});
   plinth::http::ServerOptions http_options;
   http_options.host = options.host;
   http_options.port = options.port;

@@ -14,6 +14,7 @@
 // entity file, parsing, the join, and writing the output file.
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -63,6 +64,18 @@ std::string ReadFile(const std::string& path) {
   }
   ::close(fd);
   return out;
+}
+
+// The file mapped read-only (the page cache, no copy), as a client's upload buffer would be.
+std::string_view MapFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) Die("cannot open " + path);
+  size_t size = static_cast<size_t>(std::filesystem::file_size(path));
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) Die("cannot map " + path);
+  ::madvise(p, size, MADV_SEQUENTIAL);
+  return std::string_view(static_cast<const char*>(p), size);
 }
 
 std::vector<std::string> HeaderOf(const std::string& path) {
@@ -125,11 +138,11 @@ int main(int argc, char** argv) {
           "view");
 
     auto t0 = Clock::now();
-    std::string features = ReadFile(args["--features"]);
+    std::string_view features = MapFile(args["--features"]);
     auto ingested = store->Ingest(actor, "stats", BatchFormat::kCsv, features);
     Check(ingested.status(), "ingest");
     auto t1 = Clock::now();
-    features = std::string();
+    ::munmap(const_cast<char*>(features.data()), features.size());
 
     auto t2 = Clock::now();
     auto table = EntityTable::FromCsv(ReadFile(args["--entities"]), threads);

@@ -146,24 +146,29 @@ Result<Layout> MakeLayout(const FeatureView& view, std::vector<std::string> name
   return layout;
 }
 
-// Rows being built by one thread, row-major like FeatureBatch.
+// Rows parsed by one thread, written straight into the batch's arrays from row `row_base` on
+// (at most `capacity` rows). Keys and string values go to part-local buffers that MergeParts
+// appends.
 class PartBuilder {
  public:
-  PartBuilder(const FeatureView& view, const std::vector<Checker>& checkers, size_t max_failures)
-      : view_(view), checkers_(checkers), max_failures_(max_failures), nf_(view.features.size()) {
+  PartBuilder(const FeatureView& view, const std::vector<Checker>& checkers, size_t max_failures,
+              FeatureBatch* out, size_t row_base, size_t capacity)
+      : view_(view),
+        checkers_(checkers),
+        max_failures_(max_failures),
+        nf_(view.features.size()),
+        out_(out),
+        row_base_(row_base),
+        capacity_(capacity) {
     strings_.resize(nf_);
+    key_offsets_.reserve(capacity + 1);
     key_offsets_.push_back(0);
+    key_bytes_.reserve(capacity * 8);
   }
 
-  void Reserve(size_t rows) {
-    event_ms_.reserve(rows);
-    key_offsets_.reserve(rows + 1);
-    key_bytes_.reserve(rows * 8);
-    values_.reserve(rows * nf_);
-    valid_.reserve(rows * nf_);
-  }
-
-  size_t rows() const { return event_ms_.size(); }
+  size_t rows() const { return rows_; }
+  size_t row_base() const { return row_base_; }
+  size_t capacity() const { return capacity_; }
   int64_t failure_count() const { return failure_count_; }
   std::vector<RowFailure>& failures() { return failures_; }
 
@@ -181,12 +186,17 @@ class PartBuilder {
   void KeyString(std::string_view v, bool last) { AppendStringKeyPart(v, last, &key_bytes_); }
   void EndKey() { key_offsets_.push_back(key_bytes_.size()); }
 
-  // Starts the row's cells (all null until set) and records its time.
-  void Timestamp(int64_t ms) {
-    event_ms_.push_back(ms);
-    base_ = values_.size();
-    values_.resize(base_ + nf_);
-    valid_.resize(base_ + nf_);
+  // Starts a row: records its time and makes every cell null until set. False when the part is
+  // full (which the line count that sized it rules out).
+  bool Timestamp(int64_t ms) {
+    if (rows_ >= capacity_) return false;
+    const size_t row = row_base_ + rows_++;
+    out_->event_ms[row] = ms;
+    cells_ = out_->values.data() + row * nf_;
+    valid_ = out_->valid.data() + row * nf_;
+    std::memset(cells_, 0, nf_ * sizeof(uint64_t));
+    std::memset(valid_, 0, nf_);
+    return true;
   }
 
   // --- Features of the current row.
@@ -245,95 +255,141 @@ class PartBuilder {
 
   // A row whose cells could not be read at all: keeps the arrays aligned.
   void PadRow() {
-    if (key_offsets_.size() == event_ms_.size() + 1) EndKey();
+    if (key_offsets_.size() == rows_ + 1) EndKey();
     Timestamp(0);
   }
 
-  // Sizes of what MergeParts copies.
   friend void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads);
 
  private:
   void Set(size_t f, uint64_t v) {
-    values_[base_ + f] = v;
-    valid_[base_ + f] = 1;
+    cells_[f] = v;
+    valid_[f] = 1;
   }
 
   const FeatureView& view_;
   const std::vector<Checker>& checkers_;
   size_t max_failures_;
   size_t nf_;
-  size_t base_ = 0;
+  FeatureBatch* out_;
+  size_t row_base_;
+  size_t capacity_;
+  size_t rows_ = 0;
+  uint64_t* cells_ = nullptr;  // the current row's cells
+  uint8_t* valid_ = nullptr;
   std::string key_bytes_;
   std::vector<uint64_t> key_offsets_;
-  std::vector<int64_t> event_ms_;
-  std::vector<uint64_t> values_;
-  std::vector<uint8_t> valid_;
   std::vector<std::string> strings_;
   std::vector<RowFailure> failures_;
   int64_t failure_count_ = 0;
 };
 
-// Concatenates the parts into `out`, each part copied by its own thread.
+// Sizes the batch's row arrays for `rows` rows (uninitialized; the parts fill them).
+void AllocateRows(FeatureBatch* out, size_t nf, size_t rows) {
+  out->event_ms.resize(rows);
+  out->values.resize(rows * nf);
+  out->valid.resize(rows * nf);
+}
+
+// Closes the gaps parts left below their capacity, appends the parts' keys and strings, and
+// sets the row count. Each part is handled by its own thread where that helps.
 void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads) {
   const size_t nf = parts.empty() ? 0 : parts[0].nf_;
-  if (parts.size() == 1) {
-    PartBuilder& p = parts[0];
-    out->rows = p.rows();
-    out->key_bytes = std::move(p.key_bytes_);
-    out->key_offsets = std::move(p.key_offsets_);
-    out->event_ms = std::move(p.event_ms_);
-    out->values = std::move(p.values_);
-    out->valid = std::move(p.valid_);
-    out->strings = std::move(p.strings_);
-    return;
+  // Rows are where the parts wrote them; move a part down when an earlier one was not full.
+  size_t rows = 0;
+  std::vector<size_t> row_base(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    PartBuilder& p = parts[i];
+    row_base[i] = rows;
+    if (p.row_base_ != rows && p.rows_ > 0) {
+      std::memmove(out->event_ms.data() + rows, out->event_ms.data() + p.row_base_, p.rows_ * 8);
+      std::memmove(out->values.data() + rows * nf, out->values.data() + p.row_base_ * nf,
+                   p.rows_ * nf * 8);
+      std::memmove(out->valid.data() + rows * nf, out->valid.data() + p.row_base_ * nf,
+                   p.rows_ * nf);
+    }
+    rows += p.rows_;
   }
-  size_t rows = 0, key_bytes = 0;
-  std::vector<size_t> row_base, key_base;
+  out->rows = rows;
+  out->event_ms.resize(rows);
+  out->values.resize(rows * nf);
+  out->valid.resize(rows * nf);
+  size_t key_total = 0;
+  std::vector<size_t> key_base(parts.size());
   std::vector<std::vector<size_t>> string_base(parts.size(), std::vector<size_t>(nf));
   std::vector<size_t> string_total(nf, 0);
   for (size_t i = 0; i < parts.size(); ++i) {
-    row_base.push_back(rows);
-    key_base.push_back(key_bytes);
-    rows += parts[i].rows();
-    key_bytes += parts[i].key_bytes_.size();
+    key_base[i] = key_total;
+    key_total += parts[i].key_bytes_.size();
     for (size_t f = 0; f < nf; ++f) {
       string_base[i][f] = string_total[f];
       string_total[f] += parts[i].strings_[f].size();
     }
   }
-  out->rows = rows;
-  out->key_bytes.resize(key_bytes);
+  out->key_bytes.resize(key_total);
   out->key_offsets.resize(rows + 1);
   out->key_offsets[0] = 0;
-  out->event_ms.resize(rows);
-  out->values.resize(rows * nf);
-  out->valid.resize(rows * nf);
-  out->strings.resize(nf);
+  out->strings.assign(nf, std::string());
   for (size_t f = 0; f < nf; ++f) out->strings[f].resize(string_total[f]);
   std::vector<bool> is_string(nf);
-  for (size_t f = 0; f < nf; ++f) is_string[f] = parts[0].view_.features[f].type == ValueType::kString;
-  internal::ParallelFor(std::min<int>(threads, static_cast<int>(parts.size())), [&](int t) {
-    for (size_t i = t; i < parts.size(); i += std::max(1, threads)) {
+  for (size_t f = 0; f < nf; ++f) {
+    is_string[f] = parts[0].view_.features[f].type == ValueType::kString;
+  }
+  const int t = std::max(1, std::min<int>(threads, static_cast<int>(parts.size())));
+  internal::ParallelFor(t, [&](int k) {
+    for (size_t i = k; i < parts.size(); i += t) {
       PartBuilder& p = parts[i];
-      const size_t n = p.rows();
       std::memcpy(out->key_bytes.data() + key_base[i], p.key_bytes_.data(), p.key_bytes_.size());
-      for (size_t r = 0; r < n; ++r) out->key_offsets[row_base[i] + r + 1] = key_base[i] + p.key_offsets_[r + 1];
-      std::memcpy(out->event_ms.data() + row_base[i], p.event_ms_.data(), n * 8);
-      std::memcpy(out->valid.data() + row_base[i] * nf, p.valid_.data(), n * nf);
-      uint64_t* values = out->values.data() + row_base[i] * nf;
-      std::memcpy(values, p.values_.data(), n * nf * 8);
+      uint64_t* offsets = out->key_offsets.data() + row_base[i] + 1;
+      for (size_t r = 0; r < p.rows_; ++r) offsets[r] = key_base[i] + p.key_offsets_[r + 1];
       for (size_t f = 0; f < nf; ++f) {
         if (!is_string[f]) continue;
         std::memcpy(out->strings[f].data() + string_base[i][f], p.strings_[f].data(),
                     p.strings_[f].size());
-        for (size_t r = 0; r < n; ++r) values[r * nf + f] += uint64_t{string_base[i][f]} << 24;
+        uint64_t* cells = out->values.data() + row_base[i] * nf + f;
+        const uint64_t shift = uint64_t{string_base[i][f]} << 24;
+        for (size_t r = 0; r < p.rows_; ++r) {
+          if (out->valid[(row_base[i] + r) * nf + f]) cells[r * nf] += shift;
+        }
       }
     }
   });
 }
 
+// Lines in `text` (a last line without "\n" counts): an upper bound on its records.
+size_t CountLines(std::string_view text) {
+  size_t n = 0;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    ++n;
+    if (nl == nullptr) break;
+    p = static_cast<const char*>(nl) + 1;
+  }
+  return n;
+}
+
 // ---------------------------------------------------------------------------------------------
 // CSV
+
+// The first ',', '\n' or '\r' at or after p, or end; eight bytes at a time (SWAR: a byte equal
+// to c becomes zero after xor, and the classic has-zero-byte test finds the lowest one exactly).
+inline const char* FindDelimiter(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    uint64_t a = w ^ (kOnes * ','), b = w ^ (kOnes * '\n'), c = w ^ (kOnes * '\r');
+    uint64_t hit = ((a - kOnes) & ~a) | ((b - kOnes) & ~b) | ((c - kOnes) & ~c);
+    hit &= kHighs;
+    if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
+    p += 8;
+  }
+  while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
+  return p;
+}
 
 // Reads one record of a text with no quote characters into `cells` (at most cells.size() are
 // kept); returns the number of fields, 0 at the end. `pos` moves past the record.
@@ -351,7 +407,7 @@ size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::str
   size_t n = 0;
   const char* start = p;
   while (true) {
-    while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
+    p = FindDelimiter(p, end);
     if (n < capacity) out[n] = std::string_view(start, static_cast<size_t>(p - start));
     ++n;
     if (p < end && *p == ',') {
@@ -516,16 +572,21 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
   const bool plain = std::memchr(rest.data(), '"', rest.size()) == nullptr;
   int threads = plain ? internal::ThreadsFor(rest.size(), options.threads, 1 << 20) : 1;
   std::vector<std::string_view> ranges = SplitAtLines(rest, threads);
+  std::vector<size_t> lines(ranges.size());
+  ParallelFor(static_cast<int>(ranges.size()), [&](int i) { lines[i] = CountLines(ranges[i]); });
+  FeatureBatch batch;
+  size_t capacity = 0;
+  for (size_t n : lines) capacity += n;
+  AllocateRows(&batch, view.features.size(), capacity);
   std::vector<PartBuilder> parts;
   parts.reserve(ranges.size());
+  size_t base = 0;
   for (size_t i = 0; i < ranges.size(); ++i) {
-    parts.emplace_back(view, checkers, options.max_failures);
+    parts.emplace_back(view, checkers, options.max_failures, &batch, base, lines[i]);
+    base += lines[i];
   }
   std::vector<std::string> errors(ranges.size());
   ParallelFor(static_cast<int>(ranges.size()), [&](int i) {
-    // Estimate rows from the first line's length; reserving avoids most regrowth.
-    size_t line = std::min(ranges[i].find('\n'), ranges[i].size()) + 1;
-    parts[i].Reserve(ranges[i].size() / line + ranges[i].size() / (4 * line) + 16);
     ParseCsvPart(view, layout, ranges[i], plain, parts[i], &errors[i]);
   });
   // Part-local rows to batch rows; header lines offset the malformed-quote messages only.
@@ -544,7 +605,6 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
     row_base += static_cast<int64_t>(parts[i].rows());
   }
   if (failure_count > 0) return ValidationError(failures, failure_count);
-  FeatureBatch batch;
   MergeParts(parts, &batch, options.threads);
   return batch;
 }
@@ -566,7 +626,12 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
   std::unordered_map<std::string_view, int> index;
   for (size_t i = 0; i < layout.names.size(); ++i) index[layout.names[i]] = static_cast<int>(i);
 
-  PartBuilder part(view, checkers, options.max_failures);
+  FeatureBatch batch;
+  const size_t capacity = CountLines(body);
+  AllocateRows(&batch, view.features.size(), capacity);
+  std::vector<PartBuilder> parts;
+  parts.emplace_back(view, checkers, options.max_failures, &batch, 0, capacity);
+  PartBuilder& part = parts[0];
   dom::parser parser;
   std::vector<dom::element> cells(names.size());
   std::vector<bool> present(names.size());
@@ -723,9 +788,6 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
   }
   if (!any_row) return InvalidArgument("the batch is empty: expected JSON objects, one per line");
   if (part.failure_count() > 0) return ValidationError(part.failures(), part.failure_count());
-  std::vector<PartBuilder> parts;
-  parts.push_back(std::move(part));
-  FeatureBatch batch;
   MergeParts(parts, &batch, 1);
   return batch;
 }

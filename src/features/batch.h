@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "features/big_vector.h"
 #include "features/types.h"
 
 namespace plinth::features {
@@ -69,17 +70,17 @@ struct FeatureBatch {
   std::vector<JoinKey> join_keys;  // of the view version the batch was parsed for
   std::vector<Feature> features;   // of that version
   // Row i's entity key (entity_key.h) is key_bytes[key_offsets[i], key_offsets[i+1]).
-  std::string key_bytes;
-  std::vector<uint64_t> key_offsets;
-  std::vector<int64_t> event_ms;
+  BigVector<char> key_bytes;
+  BigVector<uint64_t> key_offsets;
+  BigVector<int64_t> event_ms;
   // 8 bytes per cell: a double's bits, an int64, a bool as 0/1, or for strings
   // (offset << 24 | length) into strings[f]. valid is 0 for null.
-  std::vector<uint64_t> values;
-  std::vector<uint8_t> valid;
+  BigVector<uint64_t> values;
+  BigVector<uint8_t> valid;
   std::vector<std::string> strings;  // per feature; used by string features
 
   std::string_view Key(size_t i) const {
-    return std::string_view(key_bytes).substr(key_offsets[i], key_offsets[i + 1] - key_offsets[i]);
+    return std::string_view(key_bytes.data() + key_offsets[i], key_offsets[i + 1] - key_offsets[i]);
   }
   size_t Cell(size_t row, size_t f) const { return row * features.size() + f; }
   bool Valid(size_t row, size_t f) const { return valid[Cell(row, f)] != 0; }

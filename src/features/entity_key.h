@@ -49,12 +49,28 @@ inline uint64_t KeyPrefix(std::string_view key) {
   return v;
 }
 
-// memcmp order of byte strings.
+inline uint64_t LoadBigEndian64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
+
+// memcmp order of byte strings. Keys of one int join key are 8 bytes: one comparison.
 inline int CompareKeys(std::string_view a, std::string_view b) {
+  if (a.size() == 8 && b.size() == 8) {
+    uint64_t x = LoadBigEndian64(a.data()), y = LoadBigEndian64(b.data());
+    return (x > y) - (x < y);
+  }
   size_t n = a.size() < b.size() ? a.size() : b.size();
   int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
   if (c != 0) return c;
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+inline bool KeysEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.size() == 8) return std::memcmp(a.data(), b.data(), 8) == 0;  // inlined by the compiler
+  return a == b;
 }
 
 }  // namespace plinth::features

@@ -6,9 +6,11 @@
 #include <unordered_set>
 
 #include "features/csv.h"
+#include "features/big_vector.h"
 #include "features/entity_key.h"
 #include "features/event_time.h"
 #include "features/parallel.h"
+#include "features/row_sort.h"
 #include "features/value_text.h"
 
 namespace plinth::features {
@@ -176,22 +178,16 @@ namespace {
 
 constexpr int64_t kNoMatch = std::numeric_limits<int64_t>::min();
 
-struct JoinItem {
-  uint64_t prefix;
-  int64_t ts;
-  uint32_t row;
-};
-
 // The entity rows of one view, keyed and sorted.
 struct KeyedRows {
   std::string key_bytes;
   std::vector<uint64_t> key_offsets;  // per row: [off[r], off[r+1]); empty for a null key
-  std::vector<JoinItem> items;        // rows with a key, in (key, time, row) order
-  bool exact = false;                 // every key has the same length <= 8: prefix == key
+  BigVector<uint32_t> order;          // rows with a key, in (key, time, row) order
+  const int64_t* times = nullptr;     // per row
 
   std::string_view Key(uint32_t row) const {
-    return std::string_view(key_bytes).substr(key_offsets[row],
-                                              key_offsets[row + 1] - key_offsets[row]);
+    return std::string_view(key_bytes.data() + key_offsets[row],
+                            key_offsets[row + 1] - key_offsets[row]);
   }
 };
 
@@ -199,19 +195,16 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
                           const std::vector<JoinKey>& keys, const std::vector<int64_t>& times,
                           int threads) {
   KeyedRows k;
+  k.times = times.data();
   const size_t n = t.num_rows();
   k.key_offsets.resize(n + 1);
   k.key_offsets[0] = 0;
-  std::vector<uint8_t> has_key(n, 1);
   k.key_bytes.reserve(n * 8);
+  k.order.reserve(n);
   for (size_t r = 0; r < n; ++r) {
-    for (size_t p = 0; p < keys.size(); ++p) {
-      if (t.IsNull(r, key_cols[p])) {
-        has_key[r] = 0;
-        break;
-      }
-    }
-    if (has_key[r]) {
+    bool has_key = true;
+    for (size_t p = 0; p < keys.size() && has_key; ++p) has_key = !t.IsNull(r, key_cols[p]);
+    if (has_key) {
       for (size_t p = 0; p < keys.size(); ++p) {
         std::string_view cell = t.Cell(r, key_cols[p]);
         if (keys[p].type == ValueType::kInt) {
@@ -226,54 +219,17 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
           AppendStringKeyPart(cell, p + 1 == keys.size(), &k.key_bytes);
         }
       }
+      k.order.push_back(static_cast<uint32_t>(r));
     }
     k.key_offsets[r + 1] = k.key_bytes.size();
   }
-  k.items.reserve(n);
-  size_t common = 0;
-  bool first = true;
-  k.exact = true;
-  for (size_t r = 0; r < n; ++r) {
-    if (!has_key[r]) continue;
-    std::string_view key = k.Key(static_cast<uint32_t>(r));
-    if (first) {
-      common = key.size();
-      first = false;
-    }
-    k.exact = k.exact && key.size() == common && common <= 8;
-    k.items.push_back({KeyPrefix(key), times[r], static_cast<uint32_t>(r)});
-  }
-  const bool exact = k.exact;
-  auto less = [&k, exact](const JoinItem& a, const JoinItem& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    if (!exact) {
-      int c = CompareKeys(k.Key(a.row), k.Key(b.row));
-      if (c != 0) return c < 0;
-    }
-    if (a.ts != b.ts) return a.ts < b.ts;
-    return a.row < b.row;
-  };
-  const size_t m = k.items.size();
-  int nt = internal::ThreadsFor(m, threads, 50000);
-  if (nt > 1) {
-    std::vector<size_t> bounds(nt + 1);
-    for (int i = 0; i <= nt; ++i) bounds[i] = m * i / nt;
-    ParallelFor(nt, [&](int i) {
-      std::sort(k.items.begin() + bounds[i], k.items.begin() + bounds[i + 1], less);
-    });
-    for (int i = 1; i < nt; ++i) {
-      std::inplace_merge(k.items.begin(), k.items.begin() + bounds[i],
-                         k.items.begin() + bounds[i + 1], less);
-    }
-  } else {
-    std::sort(k.items.begin(), k.items.end(), less);
-  }
+  internal::SortRows(&k.order, k.key_bytes.data(), k.key_offsets.data(), times.data(), threads);
   return k;
 }
 
 struct JoinTarget {
-  std::vector<uint64_t>* values;
-  std::vector<uint8_t>* valid;
+  BigVector<uint64_t>* values;
+  BigVector<uint8_t>* valid;
   std::vector<std::string>* strings;
   std::vector<int64_t>* best_ts;
   size_t nf;
@@ -292,7 +248,7 @@ Status JoinSegment(const KeyedRows& rows, size_t begin, size_t end, const Segmen
     if (c >= 0) want[c] = true;
   }
   // The first block that may hold the range's first key.
-  std::string_view first_key = rows.Key(rows.items[begin].row);
+  std::string_view first_key = rows.Key(rows.order[begin]);
   size_t b = std::lower_bound(blocks.begin(), blocks.end(), first_key,
                               [](const BlockMeta& m, std::string_view key) {
                                 return CompareKeys(m.last_key, key) < 0;
@@ -306,10 +262,10 @@ Status JoinSegment(const KeyedRows& rows, size_t begin, size_t end, const Segmen
   size_t prev_row = 0;
   const size_t nf = out.nf;
   for (size_t it = begin; it < end; ++it) {
-    const JoinItem& item = rows.items[it];
-    std::string_view key = rows.Key(item.row);
-    const int64_t t = item.ts;
-    if (prev_buf >= 0 && buf[prev_buf].Key(prev_row) != key) prev_buf = -1;
+    const uint32_t row = rows.order[it];
+    std::string_view key = rows.Key(row);
+    const int64_t t = rows.times[row];
+    if (prev_buf >= 0 && !KeysEqual(buf[prev_buf].Key(prev_row), key)) prev_buf = -1;
     while (b < nblocks) {
       if (!loaded) {
         if (CompareKeys(blocks[b].last_key, key) < 0) {  // nothing for this key: skip unread
@@ -351,7 +307,7 @@ Status JoinSegment(const KeyedRows& rows, size_t begin, size_t end, const Segmen
         }
         r = hi;
       }
-      while (r < blk.rows && blk.ts[r] <= t && blk.Key(r) == key) {
+      while (r < blk.rows && blk.ts[r] <= t && KeysEqual(blk.Key(r), key)) {
         prev_buf = cur;
         prev_row = r;
         ++r;
@@ -367,10 +323,10 @@ Status JoinSegment(const KeyedRows& rows, size_t begin, size_t end, const Segmen
     const Block& pb = buf[prev_buf];
     const int64_t ft = pb.ts[prev_row];
     if (ttl_ms > 0 && t - ft > ttl_ms) continue;
-    int64_t& best = (*out.best_ts)[item.row];
+    int64_t& best = (*out.best_ts)[row];
     if (ft < best) continue;  // an older segment had a later row
     best = ft;
-    const size_t base = static_cast<size_t>(item.row) * nf;
+    const size_t base = static_cast<size_t>(row) * nf;
     for (size_t f = 0; f < nf; ++f) {
       int c = columns[f];
       if (c < 0 || !pb.columns[c].Valid(prev_row)) {
@@ -478,8 +434,17 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
     TrainingSet::ViewResult& res = set.results_[v];
     res.nf = vr.features.size();
     res.types = types[v];
-    res.values.assign(n * res.nf, 0);
-    res.valid.assign(n * res.nf, 0);
+    res.values.resize(n * res.nf);
+    res.valid.resize(n * res.nf);
+    {
+      // Unmatched cells stay null; zeroed by two threads (this also takes the page faults).
+      const int zt = internal::ThreadsFor(n, options.threads, 50000);
+      ParallelFor(zt, [&](int t) {
+        size_t lo = n * res.nf * t / zt, hi = n * res.nf * (t + 1) / zt;
+        std::memset(res.values.data() + lo, 0, (hi - lo) * 8);
+        std::memset(res.valid.data() + lo, 0, hi - lo);
+      });
+    }
     if (std::count(res.types.begin(), res.types.end(), ValueType::kString) > 0) {
       res.strings.resize(n * res.nf);
     }
@@ -502,13 +467,15 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
       }
     }
     // Key ranges, one per thread, cut between keys.
-    const size_t m = rows.items.size();
+    const size_t m = rows.order.size();
     int nt = internal::ThreadsFor(m, options.threads, 20000);
     std::vector<size_t> bounds(nt + 1, 0);
     bounds[nt] = m;
     for (int i = 1; i < nt; ++i) {
       size_t b = std::max(bounds[i - 1], m * i / nt);
-      while (b > 0 && b < m && rows.Key(rows.items[b].row) == rows.Key(rows.items[b - 1].row)) ++b;
+      while (b > 0 && b < m && KeysEqual(rows.Key(rows.order[b]), rows.Key(rows.order[b - 1]))) {
+        ++b;
+      }
       bounds[i] = b;
     }
     std::vector<Status> errors(nt);

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "features/big_vector.h"
 #include "features/offline_store.h"
 #include "features/types.h"
 
@@ -158,8 +159,8 @@ class TrainingSet {
   struct ViewResult {
     size_t nf = 0;                  // requested features of the view
     std::vector<ValueType> types;   // per requested feature
-    std::vector<uint64_t> values;   // row-major: row * nf + feature
-    std::vector<uint8_t> valid;
+    BigVector<uint64_t> values;     // row-major: row * nf + feature
+    BigVector<uint8_t> valid;
     std::vector<std::string> strings;  // row * nf + feature, for string features only
   };
   void AppendRowCsv(size_t row, std::string* out) const;

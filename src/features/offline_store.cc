@@ -10,9 +10,11 @@
 #include <queue>
 
 #include "common/json_util.h"
+#include "features/big_vector.h"
 #include "features/entity_key.h"
 #include "features/file_util.h"
 #include "features/parallel.h"
+#include "features/row_sort.h"
 
 namespace plinth::features {
 
@@ -42,64 +44,28 @@ uint64_t SegmentFileNumber(const std::string& name) {
 // ---------------------------------------------------------------------------------------------
 // Building a segment from a batch
 
-struct SortItem {
-  uint64_t prefix;
-  int64_t ts;
-  uint32_t row;
-};
-
 // Rows of `batch` in (key, time) order with one row per (key, time): the last in batch order.
-std::vector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
+BigVector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
   const size_t n = batch.rows;
-  std::vector<SortItem> items(n);
-  size_t common_len = n > 0 ? batch.key_offsets[1] - batch.key_offsets[0] : 0;
-  bool exact = common_len <= 8;
-  for (size_t i = 0; i < n; ++i) {
-    std::string_view key = batch.Key(i);
-    items[i] = {KeyPrefix(key), batch.event_ms[i], static_cast<uint32_t>(i)};
-    exact = exact && key.size() == common_len;
-  }
-  // With every key the same length of at most 8 bytes the prefix is the whole key.
-  auto less = [&batch, exact](const SortItem& a, const SortItem& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    if (!exact) {
-      int c = CompareKeys(batch.Key(a.row), batch.Key(b.row));
-      if (c != 0) return c < 0;
-    }
-    if (a.ts != b.ts) return a.ts < b.ts;
-    return a.row < b.row;
-  };
-  int t = internal::ThreadsFor(n, threads, 100000);
-  if (t > 1) {
-    std::vector<size_t> bounds(t + 1);
-    for (int i = 0; i <= t; ++i) bounds[i] = n * i / t;
-    ParallelFor(t, [&](int i) {
-      std::sort(items.begin() + bounds[i], items.begin() + bounds[i + 1], less);
-    });
-    for (int i = 1; i < t; ++i) {
-      std::inplace_merge(items.begin(), items.begin() + bounds[i], items.begin() + bounds[i + 1],
-                         less);
-    }
-  } else {
-    std::sort(items.begin(), items.end(), less);
-  }
-  std::vector<uint32_t> out;
-  out.reserve(n);
+  BigVector<uint32_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  internal::SortRows(&order, batch.key_bytes.data(), batch.key_offsets.data(),
+                     batch.event_ms.data(), threads);
+  size_t kept = 0;
   for (size_t i = 0; i < n; ++i) {
     if (i + 1 < n) {
-      const SortItem& a = items[i];
-      const SortItem& b = items[i + 1];
-      if (a.prefix == b.prefix && a.ts == b.ts &&
-          (exact || batch.Key(a.row) == batch.Key(b.row))) {
+      uint32_t a = order[i], b = order[i + 1];
+      if (batch.event_ms[a] == batch.event_ms[b] && KeysEqual(batch.Key(a), batch.Key(b))) {
         continue;  // a later row of the batch has the same key and time
       }
     }
-    out.push_back(items[i].row);
+    order[kept++] = order[i];
   }
-  return out;
+  order.resize(kept);
+  return order;
 }
 
-void GatherBlock(const FeatureBatch& batch, const std::vector<uint32_t>& order, size_t begin,
+void GatherBlock(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t begin,
                  size_t end, Block* blk) {
   const size_t n = end - begin;
   const size_t nf = batch.features.size();
@@ -107,11 +73,17 @@ void GatherBlock(const FeatureBatch& batch, const std::vector<uint32_t>& order, 
   blk->rows = n;
   blk->key_offsets.resize(n + 1);
   blk->ts.resize(n);
+  size_t key_total = 0;
   for (size_t i = 0; i < n; ++i) {
     uint32_t row = order[begin + i];
-    blk->key_bytes.append(batch.Key(row));
-    blk->key_offsets[i + 1] = static_cast<uint32_t>(blk->key_bytes.size());
+    key_total += batch.key_offsets[row + 1] - batch.key_offsets[row];
+    blk->key_offsets[i + 1] = static_cast<uint32_t>(key_total);
     blk->ts[i] = batch.event_ms[row];
+  }
+  blk->key_bytes.resize(key_total);
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view key = batch.Key(order[begin + i]);
+    std::memcpy(blk->key_bytes.data() + blk->key_offsets[i], key.data(), key.size());
   }
   std::vector<uint64_t*> values(nf);
   std::vector<uint8_t*> bits(nf);
@@ -124,7 +96,14 @@ void GatherBlock(const FeatureBatch& batch, const std::vector<uint32_t>& order, 
   bool has_strings = false;
   for (const Feature& f : batch.features) has_strings |= f.type == ValueType::kString;
   // Row by row: a batch row's cells are adjacent, so each row costs one or two cache misses.
+  constexpr size_t kAhead = 16;
   for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) {
+      const size_t ahead = static_cast<size_t>(order[begin + i + kAhead]) * nf;
+      __builtin_prefetch(batch.values.data() + ahead);
+      __builtin_prefetch(batch.values.data() + ahead + nf - 1);
+      __builtin_prefetch(batch.valid.data() + ahead);
+    }
     const size_t cell = static_cast<size_t>(order[begin + i]) * nf;
     const uint64_t* src = batch.values.data() + cell;
     const uint8_t* valid = batch.valid.data() + cell;
@@ -157,7 +136,7 @@ SegmentSchema SchemaOf(const FeatureBatch& batch) {
 Result<SegmentEntry> BuildSegment(const std::string& path, const FeatureBatch& batch,
                                   int threads, size_t block_rows) {
   SegmentSchema schema = SchemaOf(batch);
-  std::vector<uint32_t> order = SortedUniqueRows(batch, threads);
+  BigVector<uint32_t> order = SortedUniqueRows(batch, threads);
   ASSIGN_OR_RETURN(auto writer, SegmentWriter::Create(path, schema));
   const size_t n = order.size();
   const size_t nblocks = (n + block_rows - 1) / block_rows;

@@ -135,16 +135,21 @@ bool AllValid(const std::vector<uint8_t>& bits, size_t rows) {
   return true;
 }
 
-// The smallest d <= 9 with x == m / 10^d for an integer m (|m| < 2^53), or -1.
-int DecimalsOf(double x, int from) {
-  for (int d = from; d <= 9; ++d) {
-    double scaled = x * kPow10[d];
-    if (!(std::fabs(scaled) < 9007199254740992.0)) return -1;
-    double m = std::nearbyint(scaled);
-    double back = m / kPow10[d];
-    if (std::memcmp(&back, &x, sizeof(x)) == 0) return d;
-  }
-  return -1;
+// Rounds to the nearest integer (ties to even) for |x| < 2^51 without a libm call: adding and
+// subtracting 1.5 * 2^52 leaves no fraction bits (default rounding mode; no -ffast-math here).
+inline double RoundInt(double x) {
+  constexpr double kMagic = 6755399441055744.0;
+  return (x + kMagic) - kMagic;
+}
+constexpr double kMaxDecimalMantissa = 2251799813685248.0;  // 2^51
+
+// Whether x == m / 10^d for m = the integer nearest x * 10^d, which is then written to *m.
+inline bool IsDecimal(double x, int d, double* m) {
+  double scaled = x * kPow10[d];
+  if (!(std::fabs(scaled) < kMaxDecimalMantissa)) return false;
+  *m = RoundInt(scaled);
+  double back = *m / kPow10[d];
+  return std::memcmp(&back, &x, sizeof(x)) == 0;
 }
 
 // Appends a value chunk for n values (v[i] matters only where valid(i)).
@@ -155,30 +160,31 @@ void EncodeValues(const uint64_t* v, size_t n, bool is_float, bool is_signed, co
   std::vector<int64_t> ints;  // the integers to pack
   bool packable = true;
   if (is_float) {
+    // The fewest decimals that every value is exact with: start from 0 and go up when a value
+    // needs more (rare after the first few values), converting from the start again.
+    ints.resize(n, 0);
     int d = 0;
-    for (size_t i = 0; i < n && packable; ++i) {
-      if (!valid(i)) continue;
-      double x;
-      std::memcpy(&x, &v[i], sizeof(x));
-      int di = DecimalsOf(x, d);
-      if (di < 0) packable = false;
-      d = std::max(d, di);
-    }
-    if (packable) {
-      ints.resize(n, 0);
-      for (size_t i = 0; i < n && packable; ++i) {
-        if (!valid(i)) continue;
-        double x;
-        std::memcpy(&x, &v[i], sizeof(x));
-        double m = std::nearbyint(x * kPow10[d]);
-        double back = m / kPow10[d];
-        if (std::memcmp(&back, &x, sizeof(x)) != 0 || !(std::fabs(m) < 9007199254740992.0)) {
-          packable = false;  // not expected (see DecimalsOf); store plain
-        }
-        ints[i] = static_cast<int64_t>(m);
+    for (size_t i = 0; i < n;) {
+      if (!valid(i)) {
+        ++i;
+        continue;
       }
-      codec.decimals = static_cast<uint8_t>(d);
+      double x, m;
+      std::memcpy(&x, &v[i], sizeof(x));
+      if (IsDecimal(x, d, &m)) {
+        ints[i++] = static_cast<int64_t>(m);
+        continue;
+      }
+      int more = d + 1;
+      while (more <= 9 && !IsDecimal(x, more, &m)) ++more;
+      if (more > 9) {
+        packable = false;
+        break;
+      }
+      d = more;
+      i = 0;
     }
+    codec.decimals = static_cast<uint8_t>(d);
   }
   const int64_t* src = is_float ? ints.data() : reinterpret_cast<const int64_t*>(v);
   int64_t lo = 0, hi = 0;

@@ -2,13 +2,14 @@
 
 namespace plinth::http {
 
-std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service) {
+std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service, const ApiOptions& options) {
   auto router = std::make_unique<Router>(
       [&service](const std::string& secret) { return service.tokens().Authenticate(secret); });
   AddSystemRoutes(*router, service);
   AddTrackingRoutes(*router, service);
   AddRegistryRoutes(*router, service);
   AddServingRoutes(*router, service);
+  AddMetricsRoute(*router, service, options.metrics_open);
   return router;
 }
 

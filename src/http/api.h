@@ -8,13 +8,20 @@
 
 namespace plinth::http {
 
+struct ApiOptions {
+  // Serve /metrics without a token (for a Prometheus scraper on a private network).
+  bool metrics_open = false;
+};
+
 // The service must outlive the router.
-std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service);
+std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service,
+                                       const ApiOptions& options = {});
 
 // Route groups, one file each.
 void AddSystemRoutes(Router& router, service::PlinthService& service);    // health, tokens, audit
 void AddTrackingRoutes(Router& router, service::PlinthService& service);  // experiments, runs
 void AddRegistryRoutes(Router& router, service::PlinthService& service);  // uploads, models
 void AddServingRoutes(Router& router, service::PlinthService& service);   // endpoints, /v2/models
+void AddMetricsRoute(Router& router, service::PlinthService& service, bool open);  // /metrics
 
 }  // namespace plinth::http

@@ -287,4 +287,14 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
   });
 }
 
+void AddMetricsRoute(Router& router, service::PlinthService& service, bool open) {
+  std::optional<Role> least = open ? std::nullopt : std::optional<Role>(Role::kViewer);
+  router.Add("GET", "/metrics", least, [&service](Request&) {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = service.endpoints().metrics().Render(service.endpoints());
+    return r;
+  });
+}
+
 }  // namespace plinth::http

@@ -40,7 +40,7 @@ Result<LiveVariant> EndpointManager::ResolveRef(const ModelRef& ref, const std::
     }
   }
   ASSIGN_OR_RETURN(auto model, cache_.Get(ref.model, version));
-  return LiveVariant{name, ref, weight, std::move(model)};
+  return LiveVariant{name, ref, weight, std::move(model), nullptr};
 }
 
 Result<std::shared_ptr<LiveEndpoint>> EndpointManager::Resolve(const EndpointSpec& spec,
@@ -51,6 +51,7 @@ Result<std::shared_ptr<LiveEndpoint>> EndpointManager::Resolve(const EndpointSpe
   std::vector<double> weights;
   for (const auto& v : spec.variants) {
     ASSIGN_OR_RETURN(LiveVariant variant, ResolveRef(v.ref, v.name, v.weight));
+    variant.metrics = metrics_.For(spec.name, v.name);
     live->variants.push_back(std::move(variant));
     weights.push_back(v.weight);
   }

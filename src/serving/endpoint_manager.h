@@ -22,6 +22,7 @@
 #include "registry/model_registry.h"
 #include "serving/endpoint_spec.h"
 #include "serving/model_cache.h"
+#include "serving/serving_metrics.h"
 #include "serving/shadow_mirror.h"
 #include "serving/traffic_split.h"
 #include "storage/metadata_store.h"
@@ -33,6 +34,7 @@ struct LiveVariant {
   ModelRef ref;
   double weight = 0;
   std::shared_ptr<const LoadedModel> model;  // resolved version, loaded
+  std::shared_ptr<VariantMetrics> metrics;   // shared by every table this variant appears in
 };
 
 // One endpoint as it is served now. Immutable once published.
@@ -72,6 +74,8 @@ class EndpointManager {
   Result<std::shared_ptr<const LiveEndpoint>> Get(const std::string& name) const;
   std::vector<std::shared_ptr<const LiveEndpoint>> List() const;
 
+  const ServingMetrics& metrics() const { return metrics_; }
+
   // Re-resolves the endpoints that follow (model, alias). Wired to the registry's listener.
   void OnAliasMoved(const registry::AliasMove& move);
 
@@ -88,6 +92,7 @@ class EndpointManager {
   storage::MetadataStore& store_;
   registry::ModelRegistry& registry_;
   ModelCache cache_;
+  ServingMetrics metrics_;
   ShadowMirror mirror_;
   std::mutex control_mu_;                         // serializes changes
   std::atomic<std::shared_ptr<const Table>> table_;  // replaced whole, under control_mu_

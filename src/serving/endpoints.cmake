@@ -7,6 +7,7 @@ add_library(plinth_endpoints STATIC
   ${CMAKE_CURRENT_LIST_DIR}/model_cache.cc
   ${CMAKE_CURRENT_LIST_DIR}/endpoint_manager.cc
   ${CMAKE_CURRENT_LIST_DIR}/predictor.cc
-  ${CMAKE_CURRENT_LIST_DIR}/shadow_mirror.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/shadow_mirror.cc
+  ${CMAKE_CURRENT_LIST_DIR}/serving_metrics.cc)
 target_link_libraries(plinth_endpoints PUBLIC plinth_serving plinth_registry plinth_storage
                       plinth_auth PRIVATE spdlog::spdlog)

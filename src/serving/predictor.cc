@@ -1,5 +1,6 @@
 #include "serving/predictor.h"
 
+#include <chrono>
 #include <cmath>
 
 namespace plinth::serving {
@@ -46,17 +47,27 @@ Result<Prediction> Predict(const LiveEndpoint& endpoint, const FeatureRows& rows
   if (rows.n_rows == 0) return InvalidArgument("the request has no rows");
   const LiveVariant& variant = endpoint.variants[endpoint.split.Choose(routing_key)];
   const LoadedModel& model = *variant.model;
-  ASSIGN_OR_RETURN(std::vector<float> input, BuildModelInput(model, rows));
+  auto start = std::chrono::steady_clock::now();
   Prediction p;
-  p.variant = variant.name;
-  p.model = model.model;
-  p.version = model.version;
-  p.runtime = std::string(model.runtime->runtime_name());
-  p.outputs_per_row = model.runtime->outputs_per_row();
-  p.values.resize(rows.n_rows * p.outputs_per_row);
-  RETURN_IF_ERROR(model.runtime->Predict(input.data(), rows.n_rows,
-                                         model.runtime->input_signature().num_features,
-                                         p.values.data()));
+  Status st = [&]() -> Status {
+    ASSIGN_OR_RETURN(std::vector<float> input, BuildModelInput(model, rows));
+    p.variant = variant.name;
+    p.model = model.model;
+    p.version = model.version;
+    p.runtime = std::string(model.runtime->runtime_name());
+    p.outputs_per_row = model.runtime->outputs_per_row();
+    p.values.resize(rows.n_rows * p.outputs_per_row);
+    return model.runtime->Predict(input.data(), rows.n_rows,
+                                  model.runtime->input_signature().num_features, p.values.data());
+  }();
+  if (VariantMetrics* m = variant.metrics.get()) {
+    m->requests.fetch_add(1, std::memory_order_relaxed);
+    if (!st.ok()) m->errors.fetch_add(1, std::memory_order_relaxed);
+    m->latency_seconds.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    m->batch_rows.Observe(static_cast<double>(rows.n_rows));
+  }
+  RETURN_IF_ERROR(st);
   if (endpoint.shadow && endpoint.mirror) {
     endpoint.mirror->Offer(endpoint.shadow->model, endpoint.shadow_stats, rows, p.values);
   }

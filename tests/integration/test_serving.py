@@ -283,3 +283,51 @@ def test_identical_shadow_agrees_fully(server, models):
         expect(predict(server, ep["name"], {"inputs": [[i * 0.1, 0.2, None, 1.0]]}), 200)
     stats = wait_for_shadow(server, ep["name"], 10)["stats"]
     assert stats["mean_abs_diff"] == 0 and stats["within_tolerance_share"] == 1.0
+
+
+def metric_value(text, name, **labels):
+    """The value of the sample `name{labels...}` (labels matched as a subset), or None."""
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name + "{"):
+            continue
+        label_text = line[len(name) + 1:line.rindex("}")]
+        if all(f'{k}="{v}"' in label_text for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_prometheus_metrics_per_endpoint_and_variant(server, models, tmp_path):
+    m = models["name"]
+    ep = expect(create_endpoint(server, [{"name": "a", "model": m, "version": 1}],
+                                shadow={"model": m, "version": 2}), 201)
+    name = ep["name"]
+    for n in (1, 3, 5):
+        expect(predict(server, name, {"inputs": [[0.1, 0.2, 0.3, 0.4]] * n}), 200)
+    assert_error(predict(server, name, {"inputs": [[1, 2]]}), 400)
+    wait_for_shadow(server, name, 3)
+    assert_error(server.request("GET", "/metrics", token=None), 401)
+    status, text, headers = server.request("GET", "/metrics", raw=True)
+    assert status == 200 and headers["content-type"].startswith("text/plain")
+    text = text.decode()
+    assert metric_value(text, "plinth_predict_requests_total", endpoint=name, variant="a") == 4
+    assert metric_value(text, "plinth_predict_errors_total", endpoint=name, variant="a") == 1
+    assert metric_value(text, "plinth_predict_batch_rows_count", endpoint=name) == 4
+    assert metric_value(text, "plinth_predict_batch_rows_sum", endpoint=name) == 1 + 3 + 5 + 1
+    assert metric_value(text, "plinth_predict_batch_rows_bucket", endpoint=name, le="4") == 3
+    assert metric_value(text, "plinth_predict_latency_seconds_bucket", endpoint=name, le="+Inf") == 4
+    assert metric_value(text, "plinth_model_load_seconds", endpoint=name, version="1") >= 0
+    assert metric_value(text, "plinth_shadow_requests_total", endpoint=name) == 3
+    assert "# TYPE plinth_predict_latency_seconds histogram" in text
+    # A swap keeps the counters of a variant that stays.
+    expect(server.request("PUT", f"/api/v1/endpoints/{name}",
+                          {"variants": [{"name": "a", "model": m, "version": 2}]}), 200)
+    text = server.request("GET", "/metrics", raw=True)[1].decode()
+    assert metric_value(text, "plinth_predict_requests_total", endpoint=name, variant="a") == 4
+
+
+def test_metrics_can_be_open_to_a_scraper(tmp_path):
+    from plinth_server import PlinthServer
+    with PlinthServer(tmp_path / "open", extra_args=["--metrics-open"]) as srv:
+        status, text, _ = srv.request("GET", "/metrics", token=None, raw=True)
+        assert status == 200 and b"plinth_predict_requests_total" in text
+        assert srv.request("GET", "/api/v1/whoami", token=None)[0] == 401

@@ -1,0 +1,23 @@
+#pragma once
+// Sorting rows by (entity key, event time, row number), shared by the segment build and the join.
+// Internal to the feature store.
+//
+// When every key is the same length of at most 8 bytes (one int join key, or short fixed
+// strings), the key is its 8-byte prefix; when the bits that vary among those prefixes plus the
+// bits of the time range fit in 64, each row gets one 64-bit code ((prefix - min) << time bits |
+// (time - min)) and a stable LSD radix sort orders the rows in a few linear passes. Rows with
+// equal codes keep their input order, which is the row-number tie-break. Otherwise std::sort runs
+// with the full comparison, split over threads and merged.
+
+#include <cstdint>
+
+#include "features/big_vector.h"
+
+namespace plinth::features::internal {
+
+// Sorts `rows` (row numbers, ascending on entry) by (key, time, row), where row r's key is
+// key_bytes[key_offsets[r], key_offsets[r + 1]) and its time times[r].
+void SortRows(BigVector<uint32_t>* rows, const char* key_bytes, const uint64_t* key_offsets,
+              const int64_t* times, int threads);
+
+}  // namespace plinth::features::internal
