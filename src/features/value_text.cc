@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 namespace plinth::features {
@@ -36,39 +37,24 @@ bool ParseFloatText(std::string_view text, double* out) {
     negative = *p == '-';
     ++p;
   }
-  // Clinger's fast path: up to 19 significant digits in a uint64 and a power of ten that is
-  // itself exact; one correctly rounded IEEE multiply or divide gives the correctly rounded
-  // result when the mantissa is at most 2^53. Anything else goes to from_chars.
+  // Clinger's fast path: a mantissa of at most 19 digits (so no overflow) that is at most 2^53,
+  // and a power of ten that is itself exact; one correctly rounded IEEE multiply or divide then
+  // gives the correctly rounded result. Anything else goes to from_chars.
+  const char* start = p;
+  while (p < end && *p == '0') ++p;  // leading zeros carry no digits
+  const char* digits = p;
   uint64_t mantissa = 0;
-  int significant = 0;
+  while (p < end && IsDigit(*p)) mantissa = mantissa * 10 + static_cast<uint64_t>(*p++ - '0');
+  size_t count = static_cast<size_t>(p - digits);
+  bool any_digit = p > start;
   int exp10 = 0;
-  bool any_digit = false;
-  bool exact = true;
-  for (; p < end && IsDigit(*p); ++p) {
-    any_digit = true;
-    if (mantissa == 0 && *p == '0') continue;
-    if (significant < 19) {
-      mantissa = mantissa * 10 + static_cast<uint64_t>(*p - '0');
-      ++significant;
-    } else {
-      exact = false;
-    }
-  }
   if (p < end && *p == '.') {
-    for (++p; p < end && IsDigit(*p); ++p) {
-      any_digit = true;
-      if (mantissa == 0 && *p == '0') {
-        --exp10;
-        continue;
-      }
-      if (significant < 19) {
-        mantissa = mantissa * 10 + static_cast<uint64_t>(*p - '0');
-        ++significant;
-        --exp10;
-      } else {
-        exact = false;
-      }
-    }
+    const char* frac = ++p;
+    while (p < end && IsDigit(*p)) mantissa = mantissa * 10 + static_cast<uint64_t>(*p++ - '0');
+    const size_t n = static_cast<size_t>(p - frac);
+    any_digit |= n > 0;
+    count += n;
+    exp10 = -static_cast<int>(std::min<size_t>(n, 100000));
   }
   if (!any_digit) return false;
   if (p < end && (*p == 'e' || *p == 'E')) {
@@ -86,11 +72,12 @@ bool ParseFloatText(std::string_view text, double* out) {
     exp10 += exp_negative ? -e : e;
   }
   if (p != end) return false;
+  if (count > 19) return SlowParseFloat(text, out);  // the mantissa may have wrapped
   if (mantissa == 0) {
     *out = negative ? -0.0 : 0.0;
     return true;
   }
-  if (exact && mantissa <= (uint64_t{1} << 53) && exp10 >= -22 && exp10 <= 22) {
+  if (mantissa <= (uint64_t{1} << 53) && exp10 >= -22 && exp10 <= 22) {
     double v = static_cast<double>(mantissa);
     v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
     *out = negative ? -v : v;

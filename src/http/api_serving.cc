@@ -1,5 +1,9 @@
 // Routes: serving endpoints, predict, and the Open Inference Protocol v2 (REST).
 #include "http/api.h"
+#include <chrono>
+#include <random>
+
+#include "common/clock.h"
 #include "http/api_helpers.h"
 #include "serving/endpoint_spec_json.h"
 #include "serving/predictor.h"
@@ -181,6 +185,11 @@ Result<FeatureRows> ParseInferBody(std::string_view body) {
   return rows;
 }
 
+// Runs a prediction and, for the sampled share of requests, captures it.
+Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoints,
+                                              const LiveEndpoint& live, const FeatureRows& rows,
+                                              const Request& req);
+
 json PredictionsJson(const serving::Prediction& p) {
   if (p.outputs_per_row == 1) return json(p.values);
   json out = json::array();
@@ -188,6 +197,39 @@ json PredictionsJson(const serving::Prediction& p) {
     out.push_back(std::vector<float>(p.values.begin() + i, p.values.begin() + i + p.outputs_per_row));
   }
   return out;
+}
+
+Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoints,
+                                              const LiveEndpoint& live, const FeatureRows& rows,
+                                              const Request& req) {
+  auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(serving::Prediction p, serving::Predict(live, rows, req.routing_key));
+  double rate = live.spec.capture_sample_rate;
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  if (rate > 0 && (rate >= 1 || std::uniform_real_distribution<double>(0, 1)(rng) < rate)) {
+    serving::CaptureRecord record;
+    record.endpoint = live.spec.name;
+    record.request_id = req.request_id;
+    record.time_ms = NowMs();
+    record.variant = p.variant;
+    record.model = p.model;
+    record.version = p.version;
+    record.latency_ms = std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - start).count();
+    record.inputs_json = std::string(req.body);
+    record.outputs_json = PredictionsJson(p).dump();
+    endpoints.captures().Offer(std::move(record));
+  }
+  return p;
+}
+
+json CaptureJson(const serving::CaptureRecord& r) {
+  json inputs = json::parse(r.inputs_json, nullptr, false);
+  json outputs = json::parse(r.outputs_json, nullptr, false);
+  return {{"request_id", r.request_id}, {"time_ms", r.time_ms},   {"variant", r.variant},
+          {"model", r.model},           {"version", r.version},   {"latency_ms", r.latency_ms},
+          {"request", inputs.is_discarded() ? json(r.inputs_json) : inputs},
+          {"predictions", outputs}};
 }
 
 }  // namespace
@@ -231,7 +273,7 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
   router.Add("POST", "/api/v1/endpoints/{name}/predict", Role::kViewer, [&endpoints](Request& req) {
     RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
     RESPOND_ASSIGN(FeatureRows rows, ParsePredictBody(req.body));
-    RESPOND_ASSIGN(serving::Prediction p, serving::Predict(*live, rows, req.routing_key));
+    RESPOND_ASSIGN(serving::Prediction p, PredictAndCapture(endpoints, *live, rows, req));
     return JsonResponse(200, {{"predictions", PredictionsJson(p)},
                               {"variant", p.variant},
                               {"model", p.model},
@@ -240,10 +282,30 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
                               {"request_id", req.request_id}});
   });
 
+  router.Add("GET", "/api/v1/endpoints/{name}/captures", Role::kViewer, [&endpoints](Request& req) {
+    RESPOND_ASSIGN(PageRequest page, PageOf(req));
+    int64_t since = 0, until = INT64_MAX;
+    try {
+      if (auto v = req.Query("since_ms")) since = std::stoll(std::string(*v));
+      if (auto v = req.Query("until_ms")) until = std::stoll(std::string(*v));
+    } catch (...) {
+      return ErrorResponse(InvalidArgument("since_ms and until_ms must be integers (ms)"));
+    }
+    RESPOND_IF_ERROR(endpoints.Get(req.Param("name")).status());
+    RESPOND_ASSIGN(auto records, endpoints.captures().List(req.Param("name"), since, until, page));
+    json items = json::array();
+    for (size_t i = 0; i < records.size() && i < static_cast<size_t>(page.limit); ++i) {
+      items.push_back(CaptureJson(records[i]));
+    }
+    return JsonResponse(200, {{"items", items},
+                              {"next_page_token", NextPageToken(page, records.size())},
+                              {"dropped", endpoints.captures().dropped()}});
+  });
+
   router.Add("POST", "/v2/models/{name}/infer", Role::kViewer, [&endpoints](Request& req) {
     RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
     RESPOND_ASSIGN(FeatureRows rows, ParseInferBody(req.body));
-    RESPOND_ASSIGN(serving::Prediction p, serving::Predict(*live, rows, req.routing_key));
+    RESPOND_ASSIGN(serving::Prediction p, PredictAndCapture(endpoints, *live, rows, req));
     std::string id = req.request_id;
     auto body = ParseJsonObject(req.body);
     if (body.ok() && body->contains("id") && (*body)["id"].is_string()) id = (*body)["id"];

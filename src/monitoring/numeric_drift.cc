@@ -205,10 +205,10 @@ void CountPass(std::span<const T> values, const Buckets& buckets, uint32_t* coun
 }
 
 // Copies the values of the buckets set in `wanted` (a bitmap, small enough for L1) to
-// out[slot[b]++].
+// out[slot[b]++]. Suits a few wanted values: the test is a well-predicted branch.
 template <typename T, bool kCheckFinite>
-void GatherPass(std::span<const T> values, const Buckets& buckets, const uint64_t* wanted,
-                uint32_t* slot, double* out) {
+void GatherSparse(std::span<const T> values, const Buckets& buckets, const uint64_t* wanted,
+                  uint32_t* slot, double* out) {
   const double lo = buckets.lo, scale = buckets.scale, top = buckets.top;
   for (const T raw : values) {
     const double x = static_cast<double>(raw);
@@ -216,6 +216,24 @@ void GatherPass(std::span<const T> values, const Buckets& buckets, const uint64_
     const double t = (x - lo) * scale;
     const uint32_t b = static_cast<uint32_t>(t < top ? t : top);
     if ((wanted[b >> 6] >> (b & 63)) & 1) out[slot[b]++] = x;
+  }
+}
+
+// The same without a branch, for when many values are wanted: unwanted buckets' slot is
+// `dummy`, a spare cell at the end of `out` that is written and never advanced. (A wanted
+// bucket's slot reaches `dummy` only after its last value.)
+template <typename T, bool kCheckFinite>
+void GatherDense(std::span<const T> values, const Buckets& buckets, uint32_t dummy,
+                 uint32_t* slot, double* out) {
+  const double lo = buckets.lo, scale = buckets.scale, top = buckets.top;
+  for (const T raw : values) {
+    const double x = static_cast<double>(raw);
+    if (kCheckFinite && !Finite(x)) continue;
+    const double t = (x - lo) * scale;
+    const uint32_t b = static_cast<uint32_t>(t < top ? t : top);
+    const uint32_t s = slot[b];
+    out[s] = x;
+    slot[b] = s + (s != dummy ? 1 : 0);
   }
 }
 
@@ -437,16 +455,33 @@ class Comparison {
       }
     }
     auto& out = ws_.gathered[s];
-    out.resize(total);
+    out.resize(total + 1);  // + the dense gather's spare cell
     if (total == 0) return;
-    if (has_missing_[s]) {
-      GatherPass<T, true>(values_[s], buckets_, wanted.data(), slot.data(), out.data());
+    if (total * 16 < n_[s]) {
+      if (has_missing_[s]) {
+        GatherSparse<T, true>(values_[s], buckets_, wanted.data(), slot.data(), out.data());
+      } else {
+        GatherSparse<T, false>(values_[s], buckets_, wanted.data(), slot.data(), out.data());
+      }
     } else {
-      GatherPass<T, false>(values_[s], buckets_, wanted.data(), slot.data(), out.data());
+      const uint32_t dummy = static_cast<uint32_t>(total);
+      for (uint32_t& cell : slot) {
+        if (cell == kNoSlot) cell = dummy;
+      }
+      if (has_missing_[s]) {
+        GatherDense<T, true>(values_[s], buckets_, dummy, slot.data(), out.data());
+      } else {
+        GatherDense<T, false>(values_[s], buckets_, dummy, slot.data(), out.data());
+      }
+      for (uint32_t b = 0; b < buckets_.count; ++b) {
+        if (!((wanted[b >> 6] >> (b & 63)) & 1)) slot[b] = kNoSlot;
+      }
     }
     for (uint32_t b = 0; b < buckets_.count; ++b) {
       if (slot[b] == kNoSlot) continue;
-      std::sort(out.begin() + (slot[b] - count[b]), out.begin() + slot[b]);
+      auto first = out.begin() + (slot[b] - count[b]), last = out.begin() + slot[b];
+      // Ties often fill a bucket with one value: nothing to sort then.
+      if (!std::is_sorted(first, last)) std::sort(first, last);
     }
   }
 

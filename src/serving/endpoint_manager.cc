@@ -13,10 +13,11 @@ using storage::SqlRow;
 using storage::SqlTx;
 
 EndpointManager::EndpointManager(storage::MetadataStore& store, registry::ModelRegistry& registry)
-    : store_(store), registry_(registry), cache_(registry),
+    : store_(store), registry_(registry), cache_(registry), capture_(store),
       table_(std::make_shared<const Table>()) {}
 
 Status EndpointManager::InitSchema() {
+  RETURN_IF_ERROR(capture_.InitSchema());
   return store_.Write([](SqlTx& tx) {
     return tx.Exec(
         "CREATE TABLE IF NOT EXISTS endpoints (name TEXT PRIMARY KEY, spec TEXT NOT NULL,"

@@ -21,6 +21,7 @@
 #include "auth/roles.h"
 #include "registry/model_registry.h"
 #include "serving/endpoint_spec.h"
+#include "serving/capture_log.h"
 #include "serving/model_cache.h"
 #include "serving/serving_metrics.h"
 #include "serving/shadow_mirror.h"
@@ -75,6 +76,7 @@ class EndpointManager {
   std::vector<std::shared_ptr<const LiveEndpoint>> List() const;
 
   const ServingMetrics& metrics() const { return metrics_; }
+  CaptureLog& captures() { return capture_; }
 
   // Re-resolves the endpoints that follow (model, alias). Wired to the registry's listener.
   void OnAliasMoved(const registry::AliasMove& move);
@@ -93,6 +95,7 @@ class EndpointManager {
   registry::ModelRegistry& registry_;
   ModelCache cache_;
   ServingMetrics metrics_;
+  CaptureLog capture_;
   ShadowMirror mirror_;
   std::mutex control_mu_;                         // serializes changes
   std::atomic<std::shared_ptr<const Table>> table_;  // replaced whole, under control_mu_

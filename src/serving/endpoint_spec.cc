@@ -47,6 +47,9 @@ Status ValidateEndpointSpec(const EndpointSpec& spec) {
   if (!std::isfinite(spec.shadow_tolerance) || spec.shadow_tolerance < 0) {
     return InvalidArgument("shadow.tolerance must be a number >= 0");
   }
+  if (!(spec.capture_sample_rate >= 0 && spec.capture_sample_rate <= 1)) {
+    return InvalidArgument("capture.sample_rate must be from 0 to 1");
+  }
   return Status::Ok();
 }
 

@@ -32,6 +32,8 @@ struct EndpointSpec {
   std::optional<ModelRef> shadow;
   // Shadow agreement: |primary - shadow| <= tolerance * max(1, |primary|).
   double shadow_tolerance = 0.01;
+  // Share of requests whose inputs and outputs are captured (0: off, 1: all).
+  double capture_sample_rate = 0;
 };
 
 bool operator==(const ModelRef& a, const ModelRef& b);

@@ -64,6 +64,14 @@ Result<EndpointSpec> EndpointSpecFromJson(const json& body, std::string name) {
       spec.shadow_tolerance = tolerance->get<double>();
     }
   }
+  auto capture = body.find("capture");
+  if (capture != body.end() && !capture->is_null()) {
+    auto rate = capture->is_object() ? capture->find("sample_rate") : capture->end();
+    if (!capture->is_object() || rate == capture->end() || !rate->is_number()) {
+      return InvalidArgument("'capture' must be {\"sample_rate\": a number from 0 to 1}");
+    }
+    spec.capture_sample_rate = rate->get<double>();
+  }
   RETURN_IF_ERROR(ValidateEndpointSpec(spec));
   return spec;
 }
@@ -90,6 +98,7 @@ json EndpointSpecToJson(const EndpointSpec& spec) {
     shadow["tolerance"] = spec.shadow_tolerance;
   }
   out["shadow"] = shadow;
+  out["capture"] = {{"sample_rate", spec.capture_sample_rate}};
   return out;
 }
 

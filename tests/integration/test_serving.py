@@ -331,3 +331,56 @@ def test_metrics_can_be_open_to_a_scraper(tmp_path):
         status, text, _ = srv.request("GET", "/metrics", token=None, raw=True)
         assert status == 200 and b"plinth_predict_requests_total" in text
         assert srv.request("GET", "/api/v1/whoami", token=None)[0] == 401
+
+
+def captures(server, name, **query):
+    path = support.with_query(f"/api/v1/endpoints/{name}/captures", **query)
+    return expect(server.request("GET", path), 200)
+
+
+def wait_for_captures(server, name, count, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        items = support.list_all(server, f"/api/v1/endpoints/{name}/captures")[0]
+        if len(items) >= count:
+            return items
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} captures of {name}")
+
+
+def test_capture_records_sampled_traffic(server, models):
+    m = models["name"]
+    body = {"name": uniq("cap"), "variants": [{"name": "a", "model": m, "version": 1}],
+            "capture": {"sample_rate": 1.0}}
+    ep = expect(server.request("POST", "/api/v1/endpoints", body), 201)
+    ids = []
+    for i in range(25):
+        out = expect(predict(server, ep["name"], {"inputs": [[i, 0.5, None, 1.0]]}), 200)
+        ids.append(out["request_id"])
+    items = wait_for_captures(server, ep["name"], 25)
+    assert [c["request_id"] for c in items] == ids
+    first = items[0]
+    assert first["variant"] == "a" and first["model"] == m and first["version"] == 1
+    assert first["request"] == {"inputs": [[0, 0.5, None, 1.0]]}
+    assert len(first["predictions"]) == 1 and first["latency_ms"] >= 0
+    assert captures(server, ep["name"], since_ms=items[-1]["time_ms"] + 1)["items"] == []
+    # Sampling off: nothing is captured; a bad rate is refused.
+    expect(server.request("PUT", f"/api/v1/endpoints/{ep['name']}",
+                          {"variants": body["variants"], "capture": {"sample_rate": 0}}), 200)
+    expect(predict(server, ep["name"], {"inputs": [[1, 2, 3, 4]]}), 200)
+    time.sleep(0.2)
+    assert len(support.list_all(server, f"/api/v1/endpoints/{ep['name']}/captures")[0]) == 25
+    assert_error(server.request("PUT", f"/api/v1/endpoints/{ep['name']}",
+                                {"variants": body["variants"], "capture": {"sample_rate": 2}}), 400)
+
+
+def test_capture_samples_about_the_configured_share(server, models):
+    m = models["name"]
+    body = {"name": uniq("cap"), "variants": [{"name": "a", "model": m, "version": 1}],
+            "capture": {"sample_rate": 0.25}}
+    ep = expect(server.request("POST", "/api/v1/endpoints", body), 201)
+    for _ in range(400):
+        expect(predict(server, ep["name"], {"inputs": [[1, 2, 3, 4]]}), 200)
+    time.sleep(0.3)
+    n = len(support.list_all(server, f"/api/v1/endpoints/{ep['name']}/captures")[0])
+    assert 50 <= n <= 150, n
