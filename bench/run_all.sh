@@ -7,3 +7,7 @@ BUILD_DIR="${BUILD_DIR:-build}"
 
 echo "== metric logging: plinth vs a FastAPI + uvicorn + sqlite3 peer =="
 /usr/bin/python3 bench/metric_logging.py --build-dir "$BUILD_DIR" "$@"
+
+echo
+echo "== predict: plinth endpoint vs a FastAPI + uvicorn + xgboost peer =="
+/usr/bin/python3 bench/serving/predict_bench.py --build-dir "$BUILD_DIR"

@@ -1,17 +1,22 @@
-// plinth's side of the "Historical join, single view" benchmark (bench/features/historical_join.py
-// runs it beside the pandas peer and compares). Uses the feature store library in process, as the
-// server will: a SQLite metadata store, FeatureStore::Ingest of the feature CSV, then
-// GetHistoricalFeatures for the entity CSV, written as CSV to --out.
+// plinth's side of the feature store benchmarks (bench/features/historical_join.py and
+// bench/features/memory_bound.py run it beside their peers). Uses the feature store library in
+// process, as the server will: a SQLite metadata store, FeatureStore::Ingest of feature CSVs,
+// then GetHistoricalFeatures for an entity CSV, written as CSV to --out.
 //
-//   plinth_bench_features_historical --features F.csv --entities E.csv --out O.csv --work DIR
-//       [--ttl-seconds 86400] [--threads 2] [--rounds 1]
+//   plinth_bench_features_historical --work DIR
+//       [--features F.csv | --ingest VIEW:F1.csv[,F2.csv...] ...]   (--features F: --ingest stats:F)
+//       [--entities E.csv --out O.csv] [--ttl-seconds 86400] [--threads 2] [--rounds 1]
+//       [--skip-ingest 1]   (reuse the store an earlier run left in DIR/round-0)
 //
-// The feature CSV's header is entity_id,event_timestamp,<features...> (all float). Each round
+// Each feature CSV's header is entity_id,event_timestamp,<features...> (all float); a view is
+// defined per VIEW from its first file's header, with entity "entity" (entity_id int). Each round
 // uses a fresh store under DIR and prints one JSON line:
 //   {"round": 0, "ingest_s": .., "historical_s": .., "historical_read_s": .., "historical_join_s":
-//    .., "historical_write_s": .., "rows_in": .., "rows_out": .., "max_rss_mb": ..}
-// ingest_s counts reading the file and the durable ingest; historical_s counts reading the
-// entity file, parsing, the join, and writing the output file.
+//    .., "historical_write_s": .., "rows_in": .., "rows_out": .., "segment_bytes": ..,
+//    "max_rss_mb": ..}
+// ingest_s counts mapping the files and the durable ingests; historical_s counts reading the
+// entity file, parsing, the join (every feature of every view), and writing the output file.
+// max_rss_mb is the process's peak resident set (getrusage).
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -94,31 +99,53 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> args = {{"--ttl-seconds", "86400"},
                                              {"--threads", "2"},
                                              {"--rounds", "1"}};
-  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
-  for (const char* required : {"--features", "--entities", "--out", "--work"}) {
-    if (!args.count(required)) Die(std::string("missing ") + required);
+  std::vector<std::pair<std::string, std::vector<std::string>>> ingests;  // view -> files
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--ingest") {
+      size_t colon = value.find(':');
+      if (colon == std::string::npos) Die("--ingest wants VIEW:FILE[,FILE...]");
+      std::vector<std::string> files;
+      std::stringstream ss(value.substr(colon + 1));
+      for (std::string f; std::getline(ss, f, ',');) files.push_back(f);
+      ingests.push_back({value.substr(0, colon), files});
+    } else {
+      args[flag] = value;
+    }
   }
+  if (args.count("--features")) ingests.push_back({"stats", {args["--features"]}});
+  if (!args.count("--work")) Die("missing --work");
+  if (ingests.empty()) Die("nothing to ingest: give --features or --ingest");
+  const bool skip_ingest = args.count("--skip-ingest") && args["--skip-ingest"] == "1";
+  const bool historical = args.count("--entities") && args.count("--out");
   const int threads = std::stoi(args["--threads"]);
   const int rounds = std::stoi(args["--rounds"]);
-  std::vector<std::string> header = HeaderOf(args["--features"]);
-  if (header.size() < 3 || header[0] != "entity_id" || header[1] != "event_timestamp") {
-    Die("the feature CSV must start with entity_id,event_timestamp");
-  }
-  std::string view_json = R"({"name": "stats", "entities": ["entity"], "ttl_seconds": )" +
-                          args["--ttl-seconds"] + R"(, "features": [)";
-  std::vector<std::string> refs;
-  for (size_t i = 2; i < header.size(); ++i) {
-    if (i > 2) view_json += ",";
-    view_json += R"({"name": ")" + header[i] + R"(", "type": "float"})";
-    refs.push_back("stats:" + header[i]);
-  }
-  view_json += "]}";
   auth::Principal actor{"bench", "bench", auth::Role::kAdmin};
 
+  // Views and refs, from each view's first file.
+  std::vector<std::string> view_json;
+  std::vector<std::string> refs;
+  for (const auto& [view, files] : ingests) {
+    std::vector<std::string> header = HeaderOf(files[0]);
+    if (header.size() < 3 || header[0] != "entity_id" || header[1] != "event_timestamp") {
+      Die("the feature CSV must start with entity_id,event_timestamp");
+    }
+    std::string json = R"({"name": ")" + view + R"(", "entities": ["entity"], "ttl_seconds": )" +
+                       args["--ttl-seconds"] + R"(, "features": [)";
+    for (size_t i = 2; i < header.size(); ++i) {
+      if (i > 2) json += ",";
+      json += R"({"name": ")" + header[i] + R"(", "type": "float"})";
+      refs.push_back(view + ":" + header[i]);
+    }
+    view_json.push_back(json + "]}");
+  }
+
   for (int round = 0; round < rounds; ++round) {
-    std::string dir = args["--work"] + "/round-" + std::to_string(round);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
+    std::string dir = args["--work"] + "/round-" + std::to_string(skip_ingest ? 0 : round);
+    if (!skip_ingest) {
+      std::filesystem::remove_all(dir);
+      std::filesystem::create_directories(dir);
+    }
     auto meta = storage::SqliteMetadataStore::Open({dir + "/meta.db"});
     if (!meta.ok()) Die(meta.status().ToString());
     Check(auth::AuditLog(**meta).InitSchema(), "audit schema");
@@ -134,41 +161,61 @@ int main(int argc, char** argv) {
                                       R"({"name": "entity", "join_keys": [{"name": "entity_id", "type": "int"}]})"))
               .status(),
           "entity");
-    Check(store->registry().ApplyFeatureView(actor, *FeatureViewFromJson(view_json)).status(),
-          "view");
+    for (const std::string& json : view_json) {
+      Check(store->registry().ApplyFeatureView(actor, *FeatureViewFromJson(json)).status(), "view");
+    }
 
     auto t0 = Clock::now();
-    std::string_view features = MapFile(args["--features"]);
-    auto ingested = store->Ingest(actor, "stats", BatchFormat::kCsv, features);
-    Check(ingested.status(), "ingest");
+    int64_t rows_in = 0;
+    if (!skip_ingest) {
+      for (const auto& [view, files] : ingests) {
+        for (const std::string& file : files) {
+          std::string_view body = MapFile(file);
+          auto ingested = store->Ingest(actor, view, BatchFormat::kCsv, body);
+          Check(ingested.status(), "ingest");
+          rows_in += ingested->record.rows;
+          ::munmap(const_cast<char*>(body.data()), body.size());
+        }
+      }
+    }
     auto t1 = Clock::now();
-    ::munmap(const_cast<char*>(features.data()), features.size());
+    uint64_t segment_bytes = 0;
+    for (const auto& [view, files] : ingests) segment_bytes += store->offline().Snapshot(view)->bytes();
 
-    auto t2 = Clock::now();
-    auto table = EntityTable::FromCsv(ReadFile(args["--entities"]), threads);
-    Check(table.status(), "entity rows");
-    auto t3 = Clock::now();
-    HistoricalOptions hopts;
-    hopts.threads = threads;
-    auto set = store->GetHistoricalFeatures(std::move(table).value(), refs, hopts);
-    Check(set.status(), "historical");
-    auto t4 = Clock::now();
-    int fd = ::open(args["--out"].c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) Die("cannot write " + args["--out"]);
-    Check(set->WriteCsv(
-              [fd](std::string_view piece) -> Status {
-                size_t done = 0;
-                while (done < piece.size()) {
-                  ssize_t n = ::write(fd, piece.data() + done, piece.size() - done);
-                  if (n <= 0) return Internal("write failed");
-                  done += static_cast<size_t>(n);
-                }
-                return Status::Ok();
-              },
-              threads),
-          "write");
-    ::close(fd);
-    auto t5 = Clock::now();
+    double read_s = 0, join_s = 0, write_s = 0;
+    size_t rows_out = 0;
+    if (historical) {
+      auto t2 = Clock::now();
+      auto table = EntityTable::FromCsv(ReadFile(args["--entities"]), threads);
+      Check(table.status(), "entity rows");
+      auto t3 = Clock::now();
+      HistoricalOptions hopts;
+      hopts.threads = threads;
+      hopts.full_feature_names = ingests.size() > 1;
+      auto set = store->GetHistoricalFeatures(std::move(table).value(), refs, hopts);
+      Check(set.status(), "historical");
+      auto t4 = Clock::now();
+      int fd = ::open(args["--out"].c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) Die("cannot write " + args["--out"]);
+      Check(set->WriteCsv(
+                [fd](std::string_view piece) -> Status {
+                  size_t done = 0;
+                  while (done < piece.size()) {
+                    ssize_t n = ::write(fd, piece.data() + done, piece.size() - done);
+                    if (n <= 0) return Internal("write failed");
+                    done += static_cast<size_t>(n);
+                  }
+                  return Status::Ok();
+                },
+                threads),
+            "write");
+      ::close(fd);
+      auto t5 = Clock::now();
+      read_s = Seconds(t2, t3);
+      join_s = Seconds(t3, t4);
+      write_s = Seconds(t4, t5);
+      rows_out = set->num_rows();
+    }
 
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
@@ -176,9 +223,8 @@ int main(int argc, char** argv) {
         "{\"round\": %d, \"ingest_s\": %.4f, \"historical_s\": %.4f, \"historical_read_s\": %.4f, "
         "\"historical_join_s\": %.4f, \"historical_write_s\": %.4f, \"rows_in\": %lld, "
         "\"rows_out\": %zu, \"segment_bytes\": %llu, \"max_rss_mb\": %.1f}\n",
-        round, Seconds(t0, t1), Seconds(t2, t5), Seconds(t2, t3), Seconds(t3, t4), Seconds(t4, t5),
-        static_cast<long long>(ingested->record.rows), set->num_rows(),
-        static_cast<unsigned long long>(store->offline().Snapshot("stats")->bytes()),
+        round, Seconds(t0, t1), read_s + join_s + write_s, read_s, join_s, write_s,
+        static_cast<long long>(rows_in), rows_out, static_cast<unsigned long long>(segment_bytes),
         usage.ru_maxrss / 1024.0);
     std::fflush(stdout);
   }

@@ -557,48 +557,81 @@ CellValue TrainingSet::Cell(size_t row, size_t col) const {
   return out;
 }
 
-void TrainingSet::AppendRowCsv(size_t row, std::string* out) const {
+namespace {
+
+// Writes `s` as a CSV field at p (room for 2 * size + 2 bytes) and returns the end. An empty
+// string is written "" so that it differs from a null.
+char* WriteCsvField(std::string_view s, char* p) {
+  if (s.empty()) {
+    *p++ = '"';
+    *p++ = '"';
+    return p;
+  }
+  if (!CsvNeedsQuotes(s)) {
+    std::memcpy(p, s.data(), s.size());
+    return p + s.size();
+  }
+  *p++ = '"';
+  for (char c : s) {
+    if (c == '"') *p++ = '"';
+    *p++ = c;
+  }
+  *p++ = '"';
+  return p;
+}
+
+}  // namespace
+
+size_t TrainingSet::RowCsvBound(size_t row) const {
+  size_t bound = 1;
+  const size_t ne = entities_.columns().size();
+  for (size_t c = 0; c < ne; ++c) bound += 2 * entities_.Cell(row, c).size() + 3;
+  for (const auto& [v, f] : feature_columns_) {
+    const ViewResult& res = results_[v];
+    bound += kMaxNumberText + 1;
+    if (res.types[f] == ValueType::kString) bound += 2 * res.strings[row * res.nf + f].size() + 3;
+  }
+  return bound;
+}
+
+char* TrainingSet::WriteRowCsv(size_t row, char* p) const {
   const size_t ne = entities_.columns().size();
   for (size_t c = 0; c < ne; ++c) {
-    if (c > 0) out->push_back(',');
-    if (entities_.IsNull(row, c)) continue;
-    std::string_view s = entities_.Cell(row, c);
-    if (s.empty()) {
-      out->append("\"\"");
-    } else {
-      AppendCsvField(s, out);
-    }
+    if (c > 0) *p++ = ',';
+    if (!entities_.IsNull(row, c)) p = WriteCsvField(entities_.Cell(row, c), p);
   }
-  char buf[kMaxNumberText];
   for (const auto& [v, f] : feature_columns_) {
-    out->push_back(',');
+    *p++ = ',';
     const ViewResult& res = results_[v];
     const size_t idx = row * res.nf + f;
     if (!res.valid[idx]) continue;
-    uint64_t bits = res.values[idx];
+    const uint64_t bits = res.values[idx];
     switch (res.types[f]) {
       case ValueType::kFloat: {
         double d;
         std::memcpy(&d, &bits, sizeof(d));
-        out->append(buf, FormatFloatText(d, buf));
+        p = FormatFloatText(d, p);
         break;
       }
       case ValueType::kInt:
-        out->append(buf, FormatIntText(static_cast<int64_t>(bits), buf));
+        p = FormatIntText(static_cast<int64_t>(bits), p);
         break;
       case ValueType::kBool:
-        out->append(bits ? "true" : "false");
+        if (bits) {
+          std::memcpy(p, "true", 4);
+          p += 4;
+        } else {
+          std::memcpy(p, "false", 5);
+          p += 5;
+        }
         break;
       case ValueType::kString:
-        if (res.strings[idx].empty()) {
-          out->append("\"\"");
-        } else {
-          AppendCsvField(res.strings[idx], out);
-        }
+        p = WriteCsvField(res.strings[idx], p);
         break;
     }
   }
-  out->push_back('\n');
+  *p++ = '\n';
+  return p;
 }
 
 Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink,
@@ -613,17 +646,28 @@ Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink
   const size_t n = num_rows();
   constexpr size_t kChunkRows = 8192;
   const int nt = internal::ThreadsFor(n, threads, kChunkRows);
-  std::vector<std::string> bufs(nt);
+  struct Buffer {
+    BigVector<char> bytes;
+    size_t used = 0;
+  };
+  std::vector<Buffer> bufs(nt);
   for (size_t start = 0; start < n; start += kChunkRows * nt) {
     ParallelFor(nt, [&](int t) {
-      std::string& out = bufs[t];
-      out.clear();
+      Buffer& out = bufs[t];
+      out.used = 0;
       size_t lo = std::min(n, start + kChunkRows * t);
       size_t hi = std::min(n, lo + kChunkRows);
-      for (size_t r = lo; r < hi; ++r) AppendRowCsv(r, &out);
+      for (size_t r = lo; r < hi; ++r) {
+        size_t bound = RowCsvBound(r);
+        if (out.bytes.size() < out.used + bound) {
+          out.bytes.resize(std::max(out.bytes.size() * 2, out.used + bound + (1 << 20)));
+        }
+        out.used = static_cast<size_t>(WriteRowCsv(r, out.bytes.data() + out.used) -
+                                       out.bytes.data());
+      }
     });
-    for (const std::string& b : bufs) {
-      if (!b.empty()) RETURN_IF_ERROR(sink(b));
+    for (const Buffer& b : bufs) {
+      if (b.used > 0) RETURN_IF_ERROR(sink(std::string_view(b.bytes.data(), b.used)));
     }
   }
   return Status::Ok();

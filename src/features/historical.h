@@ -163,7 +163,9 @@ class TrainingSet {
     BigVector<uint8_t> valid;
     std::vector<std::string> strings;  // row * nf + feature, for string features only
   };
-  void AppendRowCsv(size_t row, std::string* out) const;
+  // An upper bound on the bytes of row `row` as CSV, and the writer that stays within it.
+  size_t RowCsvBound(size_t row) const;
+  char* WriteRowCsv(size_t row, char* p) const;
 
   EntityTable entities_;
   std::vector<std::string> names_;

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <condition_variable>
+#include <mutex>
 #include <queue>
 
 #include "common/json_util.h"
@@ -141,25 +143,32 @@ Result<SegmentEntry> BuildSegment(const std::string& path, const FeatureBatch& b
   const size_t n = order.size();
   const size_t nblocks = (n + block_rows - 1) / block_rows;
   const int t = std::max(1, std::min<int>(threads, static_cast<int>(nblocks)));
-  std::vector<Block> blocks(t);
-  std::vector<EncodedBlock> encoded(t);
+  // Thread k builds and encodes blocks k, k + t, ...; blocks are appended strictly in order, so
+  // a thread that finishes early waits for its turn while the others keep encoding.
   SegmentEntry entry;
-  bool first = true;
-  for (size_t g = 0; g < nblocks; g += t) {
-    int count = static_cast<int>(std::min<size_t>(t, nblocks - g));
-    ParallelFor(count, [&](int i) {
-      size_t begin = (g + i) * block_rows;
-      GatherBlock(batch, order, begin, std::min(n, begin + block_rows), &blocks[i]);
-      encoded[i] = EncodeBlock(schema, blocks[i]);
-    });
-    for (int i = 0; i < count; ++i) {
-      const BlockMeta& m = encoded[i].meta;
-      entry.min_ts = first ? m.min_ts : std::min(entry.min_ts, m.min_ts);
-      entry.max_ts = first ? m.max_ts : std::max(entry.max_ts, m.max_ts);
-      first = false;
-      RETURN_IF_ERROR(writer->Append(std::move(encoded[i])));
+  std::mutex mu;
+  std::condition_variable turn;
+  size_t next = 0;     // GUARDED_BY(mu): the block to append next
+  Status failed;       // GUARDED_BY(mu)
+  ParallelFor(t, [&](int k) {
+    Block block;
+    for (size_t b = k; b < nblocks; b += t) {
+      const size_t begin = b * block_rows;
+      GatherBlock(batch, order, begin, std::min(n, begin + block_rows), &block);
+      EncodedBlock encoded = EncodeBlock(schema, block);
+      std::unique_lock<std::mutex> lock(mu);
+      turn.wait(lock, [&] { return next == b || !failed.ok(); });
+      if (!failed.ok()) return;
+      const BlockMeta& m = encoded.meta;
+      entry.min_ts = b == 0 ? m.min_ts : std::min(entry.min_ts, m.min_ts);
+      entry.max_ts = b == 0 ? m.max_ts : std::max(entry.max_ts, m.max_ts);
+      Status st = writer->Append(std::move(encoded));
+      if (!st.ok()) failed = st;
+      ++next;
+      turn.notify_all();
     }
-  }
+  });
+  RETURN_IF_ERROR(failed);
   RETURN_IF_ERROR(writer->Finish());
   entry.rows = writer->rows();
   entry.bytes = writer->bytes();

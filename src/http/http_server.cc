@@ -162,22 +162,35 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// One io_context per thread, each run by its own thread; the acceptor lives on the first and
+// deals accepted connections out round-robin. A connection stays on one thread for its life, so
+// no completion is handed between threads (a shared io_context spent most of its time switching
+// threads), and a handler that blocks (a durable write waiting for its group commit) holds up
+// only the connections of its own thread.
 struct HttpServer::Impl {
   ServerOptions options;
   const Router* router = nullptr;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
+  size_t next_context = 0;  // used only by the accept handler, which runs on contexts[0]
   std::atomic<bool> stopped{false};
 
-  explicit Impl(int threads) : ioc(threads) {}
+  explicit Impl(int n) {
+    for (int i = 0; i < std::max(1, n); ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+      work.push_back(asio::make_work_guard(*contexts.back()));
+    }
+    acceptor = std::make_unique<tcp::acceptor>(*contexts[0]);
+  }
 
   void Accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (!acceptor.is_open()) return;
-      if (!ec) {
-        std::make_shared<Session>(std::move(socket), *router, options)->Start();
-      }
+    asio::io_context& target = *contexts[next_context];
+    next_context = (next_context + 1) % contexts.size();
+    acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+      if (!acceptor->is_open()) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), *router, options)->Start();
       Accept();
     });
   }
@@ -192,10 +205,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(const ServerOptions& option
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) return InvalidArgument("'" + options.host + "' is not an IP address");
   tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  impl->acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor->bind(endpoint, ec);
+  if (!ec) impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Unavailable("cannot listen on " + options.host + ":" + std::to_string(options.port) +
                        ": " + ec.message());
@@ -207,23 +220,25 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
-int HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+int HttpServer::port() const { return impl_->acceptor->local_endpoint().port(); }
 
 void HttpServer::Start() {
   impl_->Accept();
-  int n = std::max(1, impl_->options.threads);
-  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& context : impl_->contexts) {
+    asio::io_context* ctx = context.get();
+    impl_->threads.emplace_back([ctx] { ctx->run(); });
+  }
 }
 
 void HttpServer::Stop() {
   if (impl_->stopped.exchange(true)) return;
   // Stop the threads first and close the acceptor after: closing it while a thread may still
   // run the accept handler races with that handler's next async_accept.
-  impl_->ioc.stop();
+  for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   beast::error_code ignored;
-  impl_->acceptor.close(ignored);
+  impl_->acceptor->close(ignored);
 }
 
 }  // namespace plinth::http

@@ -1,11 +1,11 @@
 #pragma once
 // HttpServer: HTTP/1.1 with keep-alive over Boost.Beast, feeding a Router.
 //
-// A pool of threads runs one io_context; each connection is served on its own strand, one
-// request at a time, with the handler called synchronously on that thread. Limits: a body larger
-// than max_body_bytes is answered 413 and the connection closed; a request must arrive whole
-// within request_timeout; a keep-alive connection idle longer than idle_timeout is closed; any
-// malformed request is answered 400 (when possible) and the connection closed. Nothing a client
+// Each of `threads` threads runs its own io_context; a connection lives on one of them and is
+// served one request at a time, its handler called synchronously on that thread. Limits: a body
+// larger than max_body_bytes is answered 413 and the connection closed; a request must arrive
+// whole within request_timeout; a keep-alive connection idle longer than idle_timeout is closed;
+// a malformed request is answered 400 (when possible) and the connection closed. Nothing a client
 // sends can stop the server.
 
 #include <cstddef>

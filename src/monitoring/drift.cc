@@ -259,12 +259,17 @@ Status Evaluate(const Plan& plan, const DriftOptions& options) {
         out.note = "one value in each sample: the asymptotic p-value is undefined; 1 is reported "
                    "(the exact p-value)";
       }
-    } else if (drift.psi) {
-      out.statistic = *drift.psi;
+    } else if (drift.psi || drift.jensen_shannon) {
+      out.statistic = drift.psi ? *drift.psi : *drift.jensen_shannon;
       AddDetail(&out, "bins", options.bins);
-    } else if (drift.jensen_shannon) {
-      out.statistic = *drift.jensen_shannon;
-      AddDetail(&out, "bins", options.bins);
+      std::vector<double> edges = drift.bin_edges;
+      edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+      if (edges.size() < drift.bin_edges.size()) {
+        out.note = "only " + std::to_string(edges.size()) + " of the reference's " +
+                   std::to_string(drift.bin_edges.size()) +
+                   " quantile edges are distinct (few distinct values), so bins merge; "
+                   "chisquare compares such columns value by value";
+      }
     } else if (drift.wasserstein) {
       out.statistic = drift.wasserstein->normed;
       AddDetail(&out, "wasserstein", drift.wasserstein->distance);

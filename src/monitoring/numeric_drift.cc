@@ -34,26 +34,30 @@ bool Finite(T x) {
 typedef double Double2 __attribute__((vector_size(16)));
 
 // Running (count, mean, m2, min, max), merged block by block (Chan et al.'s parallel formula).
+// Long double keeps m2 finite even for values near the double range (1e308 squared).
 struct Moments {
   uint64_t n = 0;
-  double mean = 0, m2 = 0;
+  long double mean = 0, m2 = 0;
   double lo = std::numeric_limits<double>::infinity();
   double hi = -std::numeric_limits<double>::infinity();
 
-  void MergeBlock(uint64_t count, double block_mean, double block_m2) {
+  void MergeBlock(uint64_t count, long double block_mean, long double block_m2) {
     const uint64_t total = n + count;
-    const double delta = block_mean - mean;
-    mean += delta * static_cast<double>(count) / static_cast<double>(total);
-    m2 += block_m2 + delta * delta * static_cast<double>(n) * static_cast<double>(count) /
-                         static_cast<double>(total);
+    const long double delta = block_mean - mean;
+    mean += delta * static_cast<long double>(count) / static_cast<long double>(total);
+    m2 += block_m2 + delta * delta * static_cast<long double>(n) *
+                         static_cast<long double>(count) / static_cast<long double>(total);
     n = total;
   }
 };
 
-// One block that may hold missing values.
+// Magnitudes below this cannot overflow a block's double sums or squares.
+constexpr double kSafeMagnitude = 1e150;
+
+// One block that may hold missing values or huge magnitudes, in long double.
 template <typename T>
 void SummarizeBlockChecked(const T* v, size_t size, Moments* m) {
-  double sum = 0;
+  long double sum = 0;
   uint64_t count = 0;
   for (size_t i = 0; i < size; ++i) {
     const double x = static_cast<double>(v[i]);
@@ -64,8 +68,8 @@ void SummarizeBlockChecked(const T* v, size_t size, Moments* m) {
     m->hi = x > m->hi ? x : m->hi;
   }
   if (count == 0) return;
-  const double block_mean = sum / static_cast<double>(count);
-  double block_m2 = 0;
+  const long double block_mean = sum / static_cast<long double>(count);
+  long double block_m2 = 0;
   for (size_t i = 0; i < size; ++i) {
     const double x = static_cast<double>(v[i]);
     if (!Finite(x)) continue;
@@ -74,12 +78,14 @@ void SummarizeBlockChecked(const T* v, size_t size, Moments* m) {
   m->MergeBlock(count, block_mean, block_m2);
 }
 
-// One block; false (and nothing merged) if it holds a non-finite value.
+// One block in double, four lanes at a time; false (and nothing merged) if it holds a missing
+// value or a magnitude that could overflow.
 template <typename T>
 bool SummarizeBlockFast(const T* v, size_t size, Moments* m) {
   const size_t whole = size & ~size_t{3};
   Double2 s0 = {0, 0}, s1 = {0, 0};
-  Double2 lo0 = {m->lo, m->lo}, lo1 = lo0, hi0 = {m->hi, m->hi}, hi1 = hi0;
+  const double inf = std::numeric_limits<double>::infinity();
+  Double2 lo0 = {inf, inf}, lo1 = lo0, hi0 = {-inf, -inf}, hi1 = hi0;
   Double2 bad = {0, 0};  // x - x is 0 for finite x and NaN otherwise
   for (size_t i = 0; i < whole; i += 4) {
     const Double2 a = {static_cast<double>(v[i]), static_cast<double>(v[i + 1])};
@@ -103,10 +109,8 @@ bool SummarizeBlockFast(const T* v, size_t size, Moments* m) {
     lo = x < lo ? x : lo;
     hi = x > hi ? x : hi;
   }
-  if (bad[0] != 0 || bad[1] != 0 || tail_bad != 0 || !(bad[0] == bad[0]) ||
-      !(bad[1] == bad[1]) || !(tail_bad == tail_bad)) {
-    return false;
-  }
+  const bool clean = bad[0] == 0 && bad[1] == 0 && tail_bad == 0;  // NaN compares false
+  if (!clean || !(std::max(-lo, hi) < kSafeMagnitude)) return false;
   const double block_mean = sum / static_cast<double>(size);
   const Double2 mean2 = {block_mean, block_mean};
   Double2 q0 = {0, 0}, q1 = {0, 0};
@@ -122,8 +126,8 @@ bool SummarizeBlockFast(const T* v, size_t size, Moments* m) {
     const double d = static_cast<double>(v[i]) - block_mean;
     block_m2 += d * d;
   }
-  m->lo = lo;
-  m->hi = hi;
+  m->lo = std::min(m->lo, lo);
+  m->hi = std::max(m->hi, hi);
   m->MergeBlock(size, block_mean, block_m2);
   return true;
 }
@@ -144,8 +148,10 @@ SampleSummary SummarizeImpl(std::span<const T> values) {
   if (m.n > 0) {
     summary.min = m.lo;
     summary.max = m.hi;
-    summary.mean = m.mean;
-    summary.std = m.n > 1 ? std::sqrt(std::max(m.m2, 0.0) / static_cast<double>(m.n)) : 0.0;
+    summary.mean = static_cast<double>(m.mean);
+    summary.std = m.n > 1 ? static_cast<double>(std::sqrt(std::max(m.m2, 0.0L) /
+                                                          static_cast<long double>(m.n)))
+                          : 0.0;
   }
   return summary;
 }

@@ -172,6 +172,10 @@ TEST(DetectDrift, ConstantColumns) {
   EXPECT_EQ(Find(*w, "same").statistic, 0);
   EXPECT_DOUBLE_EQ(Find(*w, "moved").statistic, 1000);  // 1 / the 0.001 floor
   EXPECT_FALSE(Find(*w, "moved").note.empty());
+  options.method = DriftMethod::kPsi;  // quantile bins of a constant collapse: said in a note
+  auto psi = DetectDrift(ref, cur, options);
+  ASSERT_TRUE(psi.ok());
+  EXPECT_NE(Find(*psi, "moved").note.find("quantile edges are distinct"), std::string::npos);
   options.method = DriftMethod::kKs;
   auto ks = DetectDrift(ref, cur, options);
   EXPECT_EQ(*Find(*ks, "same").p_value, 1);

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Predict latency and throughput: plinth's endpoint vs a Python serving stack, one run.
+
+Both serve the same XGBoost model (200 trees, depth 6, 20 features, trained here) on 127.0.0.1:
+plinth through POST /api/v1/endpoints/{name}/predict, the peer (bench/peers/predict_peer.py,
+FastAPI + uvicorn + xgboost, MLServer-shaped) through POST /predict, with the same body
+{"inputs": [[20 floats]]}. wrk (Debian's package) sends keep-alive requests from 8 connections on
+one thread; rounds alternate plinth and peer and the medians are printed with the ratio. Before
+timing, both answers are checked against xgboost's own prediction for that row.
+
+    /usr/bin/python3 bench/serving/predict_bench.py [--build-dir build] [--rounds 3] [--seconds 5]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import numpy as np
+import xgboost as xgb
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "harness"))
+from plinth_server import PlinthServer  # noqa: E402
+
+N_FEATURES = 20
+
+
+def train(path):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(20000, N_FEATURES)).astype(np.float32)
+    y = x[:, 0] * 3 + np.sin(x[:, 1]) * 2 + x[:, 2] * x[:, 3] + rng.normal(size=len(x))
+    params = {"objective": "reg:squarederror", "max_depth": 6, "eta": 0.1, "tree_method": "hist",
+              "seed": 7}
+    booster = xgb.train(params, xgb.DMatrix(x, label=y), num_boost_round=200)
+    booster.save_model(str(path))
+    row = rng.normal(size=(1, N_FEATURES)).astype(np.float32)
+    return booster, row
+
+
+def post(url, body, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(url, body, token, seconds, workdir):
+    script = workdir / "post.lua"
+    headers = 'wrk.headers["Content-Type"] = "application/json"\n'
+    if token:
+        headers += f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(body))}\n{headers}'
+                      'done = function(summary, latency, requests)\n'
+                      '  io.write(string.format("RESULT %d %d %d %d %f\\n", summary.requests,'
+                      ' summary.errors.status + summary.errors.connect + summary.errors.read +'
+                      ' summary.errors.write + summary.errors.timeout, latency:percentile(50),'
+                      ' latency:percentile(99), summary.duration))\nend\n')
+    out = subprocess.run(["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(script), url],
+                         capture_output=True, text=True, timeout=seconds + 30).stdout
+    m = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) ([\d.]+)", out)
+    requests, errors, p50_us, p99_us, duration_us = m.groups()
+    return {"rps": int(requests) / (float(duration_us) / 1e6), "errors": int(errors),
+            "p50_ms": int(p50_us) / 1000, "p99_ms": int(p99_us) / 1000}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", default="build")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("predict_bench: wrk is not installed (scripts/setup.sh installs it)")
+    os.environ["PLINTH_BIN"] = str((REPO / args.build_dir / "plinth").resolve())
+    work = pathlib.Path(tempfile.mkdtemp(prefix="plinth-predict-bench-"))
+    model_path = work / "model.json"
+    booster, row = train(model_path)
+    expected = float(booster.predict(xgb.DMatrix(row))[0])
+    body = {"inputs": row.tolist()}
+
+    server = PlinthServer(work / "plinth").start()
+    peer = None
+    try:
+        approver = server.request("POST", "/api/v1/tokens", {"name": "bench-approver",
+                                                             "role": "approver"})[1]["token"]
+        sha = server.request("POST", "/api/v1/uploads", model_path.read_bytes(),
+                             headers={"Content-Type": "application/octet-stream"})[1]["sha256"]
+        server.request("POST", "/api/v1/models/bench/versions",
+                       {"upload_sha256": sha, "flavor": "xgboost"})
+        server.request("POST", "/api/v1/models/bench/versions/1/approve", {}, token=approver)
+        ep = server.request("POST", "/api/v1/endpoints", {"name": "bench", "variants": [
+            {"name": "a", "model": "bench", "version": 1}]}, token=approver)[1]
+        plinth_url = f"{server.url}/api/v1/endpoints/bench/predict"
+
+        peer_port = free_port()
+        peer = subprocess.Popen(["/usr/bin/python3", str(REPO / "bench/peers/predict_peer.py"),
+                                 str(model_path), str(peer_port)])
+        peer_url = f"http://127.0.0.1:{peer_port}/predict"
+        for _ in range(200):
+            try:
+                post(peer_url, body)
+                break
+            except OSError:
+                time.sleep(0.05)
+
+        got_plinth = post(plinth_url, body, server.admin_token)["predictions"][0]
+        got_peer = post(peer_url, body)["predictions"][0]
+        for name, got in (("plinth", got_plinth), ("peer", got_peer)):
+            if abs(got - expected) > 1e-5 * max(1.0, abs(expected)):
+                sys.exit(f"predict_bench: {name} answered {got}, xgboost says {expected}")
+        print(f"model: 200 trees, depth 6, {N_FEATURES} features; plinth runtime "
+              f"{ep['variants'][0]['runtime']}; both answers match xgboost ({expected:.6f})")
+
+        results = {"plinth": [], "peer": []}
+        for r in range(args.rounds):
+            for name, url, token in (("plinth", plinth_url, server.admin_token),
+                                     ("peer", peer_url, None)):
+                res = wrk(url, body, token, args.seconds, work)
+                results[name].append(res)
+                print(f"round {r + 1} {name:6s}: {res['rps']:9.0f} req/s  p50 {res['p50_ms']:.3f} ms"
+                      f"  p99 {res['p99_ms']:.3f} ms  errors {res['errors']}")
+        med = {n: {k: statistics.median(x[k] for x in v) for k in ("rps", "p50_ms", "p99_ms")}
+               for n, v in results.items()}
+        errors = sum(x["errors"] for v in results.values() for x in v)
+        print(f"\nmedian plinth: {med['plinth']['rps']:.0f} req/s, p50 {med['plinth']['p50_ms']:.3f} ms,"
+              f" p99 {med['plinth']['p99_ms']:.3f} ms")
+        print(f"median peer:   {med['peer']['rps']:.0f} req/s, p50 {med['peer']['p50_ms']:.3f} ms,"
+              f" p99 {med['peer']['p99_ms']:.3f} ms")
+        print(f"ratio (throughput): {med['plinth']['rps'] / med['peer']['rps']:.1f}x; "
+              f"p99 ratio {med['peer']['p99_ms'] / max(med['plinth']['p99_ms'], 1e-9):.1f}x; "
+              f"target 30x; non-2xx or socket errors: {errors}")
+    finally:
+        if peer:
+            peer.terminate()
+            peer.wait()
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
