@@ -81,6 +81,8 @@ int RunCommandLine(const std::vector<std::string>& args, const ServerMain& serve
   AddAliasesCommands(app, ctx);
   AddTokensCommands(app, ctx);
   AddAuditCommands(app, ctx);
+  AddEndpointsCommands(app, ctx);
+  AddPredictCommand(app, ctx);
   AddDriftCommand(app, ctx);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back

@@ -20,6 +20,8 @@ void AddVersionsCommands(CLI::App& app, CommandContext& ctx);
 void AddAliasesCommands(CLI::App& app, CommandContext& ctx);
 void AddTokensCommands(CLI::App& app, CommandContext& ctx);  // tokens ... and whoami
 void AddAuditCommands(CLI::App& app, CommandContext& ctx);
+void AddEndpointsCommands(CLI::App& app, CommandContext& ctx);
+void AddPredictCommand(CLI::App& app, CommandContext& ctx);  // batch inference
 void AddDriftCommand(CLI::App& app, CommandContext& ctx);  // runs locally: no server needed
 
 }  // namespace plinth::cli

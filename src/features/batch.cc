@@ -161,12 +161,14 @@ class PartBuilder {
         row_base_(row_base),
         capacity_(capacity) {
     strings_.resize(nf_);
+    scratch_.resize(2 * nf_ + 1);
     key_offsets_.reserve(capacity + 1);
     key_offsets_.push_back(0);
     key_bytes_.reserve(capacity * 8);
   }
 
   size_t rows() const { return rows_; }
+  bool overflow() const { return overflow_; }
   size_t row_base() const { return row_base_; }
   size_t capacity() const { return capacity_; }
   int64_t failure_count() const { return failure_count_; }
@@ -189,7 +191,12 @@ class PartBuilder {
   // Starts a row: records its time and makes every cell null until set. False when the part is
   // full (which the line count that sized it rules out).
   bool Timestamp(int64_t ms) {
-    if (rows_ >= capacity_) return false;
+    if (rows_ >= capacity_) {
+      overflow_ = true;  // cannot happen: capacity counts line ends; checked by the caller
+      cells_ = scratch_.data();
+      valid_ = reinterpret_cast<uint8_t*>(scratch_.data() + nf_);
+      return false;
+    }
     const size_t row = row_base_ + rows_++;
     out_->event_ms[row] = ms;
     cells_ = out_->values.data() + row * nf_;
@@ -275,10 +282,12 @@ class PartBuilder {
   size_t row_base_;
   size_t capacity_;
   size_t rows_ = 0;
+  bool overflow_ = false;
+  std::vector<uint64_t> scratch_;  // cells of a row past capacity
   uint64_t* cells_ = nullptr;  // the current row's cells
   uint8_t* valid_ = nullptr;
-  std::string key_bytes_;
-  std::vector<uint64_t> key_offsets_;
+  BigVector<char> key_bytes_;
+  BigVector<uint64_t> key_offsets_;
   std::vector<std::string> strings_;
   std::vector<RowFailure> failures_;
   int64_t failure_count_ = 0;
@@ -356,7 +365,8 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   });
 }
 
-// Lines in `text` (a last line without "\n" counts): an upper bound on its records.
+// Line ends in `text` ("\n", "\r\n" or a lone "\r"), plus one for a last line without one: an
+// upper bound on its records.
 size_t CountLines(std::string_view text) {
   size_t n = 0;
   const char* p = text.data();
@@ -366,6 +376,13 @@ size_t CountLines(std::string_view text) {
     ++n;
     if (nl == nullptr) break;
     p = static_cast<const char*>(nl) + 1;
+  }
+  // Lone carriage returns also end records (rare: old Mac files).
+  for (const char* q = text.data(); q < end;) {
+    const void* cr = std::memchr(q, '\r', static_cast<size_t>(end - q));
+    if (cr == nullptr) break;
+    q = static_cast<const char*>(cr) + 1;
+    if (q == end || *q != '\n') ++n;
   }
   return n;
 }
@@ -605,6 +622,9 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
     row_base += static_cast<int64_t>(parts[i].rows());
   }
   if (failure_count > 0) return ValidationError(failures, failure_count);
+  for (const PartBuilder& p : parts) {
+    if (p.overflow()) return Internal("the CSV has more records than line ends");
+  }
   MergeParts(parts, &batch, options.threads);
   return batch;
 }
@@ -788,6 +808,7 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
   }
   if (!any_row) return InvalidArgument("the batch is empty: expected JSON objects, one per line");
   if (part.failure_count() > 0) return ValidationError(part.failures(), part.failure_count());
+  if (part.overflow()) return Internal("the batch has more records than line ends");
   MergeParts(parts, &batch, 1);
   return batch;
 }

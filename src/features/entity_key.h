@@ -16,19 +16,22 @@
 
 namespace plinth::features {
 
-inline void AppendIntKeyPart(int64_t v, std::string* out) {
+// `out` is a std::string or a byte vector.
+template <typename Bytes>
+inline void AppendIntKeyPart(int64_t v, Bytes* out) {
   uint64_t u = static_cast<uint64_t>(v) ^ (uint64_t{1} << 63);
   char b[8];
   for (int i = 7; i >= 0; --i) {
     b[i] = static_cast<char>(u & 0xff);
     u >>= 8;
   }
-  out->append(b, 8);
+  out->insert(out->end(), b, b + 8);
 }
 
-inline void AppendStringKeyPart(std::string_view v, bool last, std::string* out) {
+template <typename Bytes>
+inline void AppendStringKeyPart(std::string_view v, bool last, Bytes* out) {
   if (last) {
-    out->append(v);
+    out->insert(out->end(), v.begin(), v.end());
     return;
   }
   for (char c : v) {

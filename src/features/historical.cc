@@ -70,7 +70,7 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
   if (n > 1 && std::memchr(rest.data(), '"', rest.size()) != nullptr) n = 1;
   std::vector<std::string_view> ranges = SplitLines(rest, n);
   struct Part {
-    std::vector<CellRef> cells;
+    BigVector<CellRef> cells;
     std::string extra;
     std::string error;
   };
@@ -117,18 +117,24 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
     }
     lines_before += std::count(ranges[i].begin(), ranges[i].end(), '\n');
   }
-  size_t total = 0;
-  for (const Part& p : parts) total += p.cells.size();
-  t.cells_.reserve(total);
-  for (Part& p : parts) {
-    uint64_t extra_base = t.extra_.size();
-    t.extra_.append(p.extra);
-    for (CellRef r : p.cells) {
-      if (r.flags & kInExtra) r.offset += extra_base;
-      t.cells_.push_back(r);
+  if (parts.size() == 1) {
+    t.cells_ = std::move(parts[0].cells);
+    t.extra_ = std::move(parts[0].extra);
+  } else {
+    size_t total = 0;
+    for (const Part& p : parts) total += p.cells.size();
+    t.cells_.reserve(total);
+    for (Part& p : parts) {
+      uint64_t extra_base = t.extra_.size();
+      t.extra_.append(p.extra);
+      for (CellRef r : p.cells) {
+        if (r.flags & kInExtra) r.offset += extra_base;
+        t.cells_.push_back(r);
+      }
+      p.cells = BigVector<CellRef>();
     }
   }
-  t.rows_ = ncols == 0 ? 0 : total / ncols;
+  t.rows_ = ncols == 0 ? 0 : t.cells_.size() / ncols;
   return t;
 }
 
@@ -182,7 +188,7 @@ constexpr int64_t kNoMatch = std::numeric_limits<int64_t>::min();
 // times laid out in that order so that the merge reads them sequentially.
 struct KeyedRows {
   BigVector<uint32_t> order;      // position -> row
-  std::string key_bytes;          // by position
+  BigVector<char> key_bytes;      // by position
   BigVector<uint64_t> key_offsets;  // position p: [off[p], off[p+1])
   BigVector<int64_t> times;       // by position
 
@@ -194,11 +200,11 @@ struct KeyedRows {
 };
 
 Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols,
-                          const std::vector<JoinKey>& keys, const std::vector<int64_t>& times,
+                          const std::vector<JoinKey>& keys, const BigVector<int64_t>& times,
                           int threads) {
   const size_t n = t.num_rows();
   // Keys by row first.
-  std::string row_keys;
+  BigVector<char> row_keys;
   BigVector<uint64_t> row_offsets(n + 1);
   row_offsets[0] = 0;
   row_keys.reserve(n * 8);
@@ -249,7 +255,7 @@ struct JoinTarget {
   BigVector<uint64_t>* values;
   BigVector<uint8_t>* valid;
   std::vector<std::string>* strings;
-  std::vector<int64_t>* best_ts;
+  BigVector<int64_t>* best_ts;
   size_t nf;
   const std::vector<ValueType>* types;
 };
@@ -422,7 +428,7 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
   }
 
   // Event times, parsed once for every view.
-  std::vector<int64_t> times(n);
+  BigVector<int64_t> times(n);
   {
     int nt = internal::ThreadsFor(n, options.threads, 50000);
     std::vector<size_t> bad(nt, n);
@@ -449,7 +455,7 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
   }
 
   set.results_.resize(views.size());
-  std::vector<int64_t> best_ts;
+  BigVector<int64_t> best_ts;
   for (size_t v = 0; v < views.size(); ++v) {
     const ViewRequest& vr = views[v];
     TrainingSet::ViewResult& res = set.results_[v];

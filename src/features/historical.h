@@ -79,7 +79,7 @@ class EntityTable {
   size_t rows_ = 0;
   std::string text_;   // the CSV body, or the concatenated cells
   std::string extra_;  // cells that needed unescaping
-  std::vector<CellRef> cells_;  // row-major
+  BigVector<CellRef> cells_;  // row-major
 };
 
 // One cell of a training set. Entity columns are kString (their text as given).

@@ -143,3 +143,20 @@ TEST(Batch, ComputesStats) {
 
 }  // namespace
 }  // namespace plinth::features
+
+namespace plinth::features {
+namespace {
+
+TEST(Batch, ReadsEveryLineEnding) {
+  for (const char* nl : {"\n", "\r\n", "\r"}) {
+    std::string body = std::string("driver_id,event_timestamp,trips") + nl;
+    for (int i = 0; i < 5; ++i) body += std::to_string(i) + ",1714566600," + std::to_string(i) + nl;
+    auto b = ParseBatch(View(), BatchFormat::kCsv, body);
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    EXPECT_EQ(b->rows, 5u);
+    EXPECT_EQ(b->Int(4, 1), 4);
+  }
+}
+
+}  // namespace
+}  // namespace plinth::features

@@ -4,6 +4,7 @@ Models are trained here with Debian's python3-xgboost; predictions from the serv
 XGBoost's own.
 """
 
+import json
 import threading
 import time
 
@@ -384,3 +385,48 @@ def test_capture_samples_about_the_configured_share(server, models):
     time.sleep(0.3)
     n = len(support.list_all(server, f"/api/v1/endpoints/{ep['name']}/captures")[0])
     assert 50 <= n <= 150, n
+
+
+def run_cli(server, *args, token=None):
+    import subprocess
+    from plinth_server import plinth_binary
+    return subprocess.run([plinth_binary(), "--url", server.url, "--token",
+                           token or server.admin_token, *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_deploys_and_batch_predicts(server, models, tmp_path):
+    m = models["name"]
+    name = uniq("cli")
+    res = run_cli(server, "endpoints", "create", name, "--variant", f"a={m}:1=3",
+                  "--variant", f"b={m}:2=1", "--json")
+    assert res.returncode == 0, res.stderr
+    assert [v["weight"] for v in json.loads(res.stdout)["variants"]] == [3, 1]
+    _, probe, expected = models["v1"]
+    rows = tmp_path / "rows.csv"
+    lines = [",".join(FEATURES)]
+    for row in probe:
+        lines.append(",".join("" if np.isnan(v) else repr(float(v)) for v in row))
+    lines.insert(3, "1,2,oops,4")  # line 4 is bad
+    rows.write_text("\n".join(lines) + "\n")
+    res = run_cli(server, "endpoints", "update", name, "--variant", f"a={m}:1")
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / "preds.csv"
+    res = run_cli(server, "predict", "--endpoint", name, "--input", str(rows), "--output", str(out),
+                  "--batch-size", "5")
+    assert res.returncode == 0, res.stderr
+    assert "rows.csv:4" in res.stderr and "oops" in res.stderr and "rows/s" in res.stderr
+    got = [line.split(",") for line in out.read_text().splitlines()]
+    assert got[0] == ["line", "prediction", "variant", "version"]
+    assert [int(r[0]) for r in got[1:]] == [2, 3] + list(range(5, len(probe) + 3))
+    np.testing.assert_allclose([float(r[1]) for r in got[1:]], expected, rtol=1e-5, atol=1e-6)
+    strict = run_cli(server, "predict", "--endpoint", name, "--input", str(rows), "--strict")
+    assert strict.returncode != 0 and len(strict.stderr.strip().splitlines()) == 1
+    assert "rows.csv:4" in strict.stderr
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text('{"hour": 1, "temp": 2}\nnot json\n{"rain": 0.5}\n')
+    res = run_cli(server, "predict", "--endpoint", name, "--input", str(jsonl))
+    assert res.returncode == 0 and len(res.stdout.strip().splitlines()) == 3, res.stderr
+    assert run_cli(server, "endpoints", "delete", name).returncode == 0
+    missing = run_cli(server, "endpoints", "get", name)
+    assert missing.returncode == 1 and "not_found" in missing.stderr
