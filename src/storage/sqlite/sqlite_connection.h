@@ -19,6 +19,9 @@ class SqliteConnection final : public SqlTx {
   static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, bool read_only);
   ~SqliteConnection() override;
 
+  using SqlTx::Exec;  // the convenience overloads
+  using SqlTx::Query;
+
   Status Exec(std::string_view sql, const SqlParam* params, size_t n) override;
   Status Query(std::string_view sql, const SqlParam* params, size_t n,
                const RowCallback& on_row) override;
