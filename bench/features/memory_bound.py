@@ -84,8 +84,8 @@ def main():
     ingest_bound = 64 * mib + batch_bytes + ROWS * (9 * FEATURES + 64)
     ent_bytes = os.path.getsize(ents)
     views, nf = 3, 3 * FEATURES
-    hist_bound = 64 * mib + ent_bytes + ENTITY_ROWS * (16 * 3 + 32 * views + 9 * nf) + \
-        args.threads * views * 0 + args.threads * 2 * 65536 * (16 + 9 * FEATURES) * 1
+    hist_bound = (64 * mib + ent_bytes + ENTITY_ROWS * (48 + 32 * views + 9 * nf) +
+                  args.threads * 2 * 65536 * (16 + 9 * FEATURES))
     print(f"three views: {ingest['rows_in']:,} feature rows ({FILES} batches) in "
           f"{ingest['ingest_s']:.2f} s ({ingest['rows_in'] / ingest['ingest_s']:,.0f} rows/s), "
           f"store {ingest['segment_bytes'] / 1e6:.0f} MB on disk")
