@@ -11,3 +11,8 @@ echo "== metric logging: plinth vs a FastAPI + uvicorn + sqlite3 peer =="
 echo
 echo "== predict: plinth endpoint vs a FastAPI + uvicorn + xgboost peer =="
 /usr/bin/python3 bench/serving/predict_bench.py --build-dir "$BUILD_DIR"
+
+echo
+echo "== feature store: historical join and ingest vs pandas merge_asof =="
+/usr/bin/python3 bench/features/historical_join.py --build-dir "$BUILD_DIR"
+/usr/bin/python3 bench/features/memory_bound.py --build-dir "$BUILD_DIR"

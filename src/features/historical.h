@@ -23,9 +23,10 @@
 // view in commit order, reading only the blocks of its key range and only the requested columns;
 // a later segment's match replaces an earlier one when its time is the same or later. The values
 // land in result columns indexed by the original row, so the original order costs nothing.
-// Memory: the entity rows (their text plus 16 bytes per cell), 24 bytes per row per view for the
-// sort, 9 bytes per row per requested feature for the results (plus string values), and two
-// blocks per thread per segment being read, whatever the size of the offline store.
+// Memory is bounded by the request, not by the store (docs/feature-store.md, "Memory"): the
+// entity rows (their text plus 16 bytes per cell), about 48 + 32 bytes per row per view for keys,
+// sort order and best times, 9 bytes per row per requested feature for the results (plus string
+// values), and two decoded blocks per thread of the segment being read.
 //
 // TrainingSet is immutable once built and may be read from several threads.
 

@@ -27,6 +27,9 @@ bool ParseBoolText(std::string_view text, bool* out);
 // Writes at most kMaxNumberText bytes at `out` and returns the end.
 inline constexpr int kMaxNumberText = 32;
 char* FormatFloatText(double value, char* out);
+// The same text, always through the general shortest round-trip algorithm (std::to_chars);
+// FormatFloatText first tries a faster exact path for short decimals. Exposed for tests.
+char* FormatFloatTextShortest(double value, char* out);
 char* FormatIntText(int64_t value, char* out);
 
 }  // namespace plinth::features

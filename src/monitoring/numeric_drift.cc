@@ -182,13 +182,16 @@ struct Workspace {
   std::vector<double> gathered[2];
   std::vector<uint8_t> need;
   std::vector<uint64_t> wanted;  // bitmap of the buckets being gathered
+  std::vector<uint32_t> sort_keys, sort_starts;  // SortRun's scratch
+  std::vector<double> sort_scratch;
 
+  // Zeroes what is accumulated; prefix and slot are written in full before being read.
   void Reset(uint32_t buckets) {
     for (int s = 0; s < 2; ++s) {
       count[s].assign(buckets, 0);
       offset[s].assign(buckets, 0.0);
-      prefix[s].assign(buckets + 1, 0);
-      slot[s].assign(buckets, kNoSlot);
+      prefix[s].resize(buckets + 1);
+      slot[s].resize(buckets);
     }
     need.assign(buckets, 0);
     wanted.assign((buckets + 63) / 64, 0);
@@ -485,10 +488,54 @@ class Comparison {
     }
     for (uint32_t b = 0; b < buckets_.count; ++b) {
       if (slot[b] == kNoSlot) continue;
-      auto first = out.begin() + (slot[b] - count[b]), last = out.begin() + slot[b];
-      // Ties often fill a bucket with one value: nothing to sort then.
-      if (!std::is_sorted(first, last)) std::sort(first, last);
+      SortRun(out.data() + (slot[b] - count[b]), count[b], b);
     }
+  }
+
+  // Sorts the values of bucket b. Ties often fill a bucket with one value: nothing to do then.
+  // Otherwise the values are spread evenly enough inside the bucket that a counting sort on
+  // their position (one sub-bucket per value) followed by insertion sort beats comparison
+  // sorting; sub-buckets that still hold many values fall back to std::sort.
+  void SortRun(double* first, uint32_t n, uint32_t b) {
+    if (std::is_sorted(first, first + n)) return;
+    if (n <= 32 || buckets_.count == 1) {
+      std::sort(first, first + n);
+      return;
+    }
+    auto& keys = ws_.sort_keys;
+    auto& starts = ws_.sort_starts;
+    auto& scratch = ws_.sort_scratch;
+    keys.resize(n);
+    starts.assign(n + 1, 0);
+    scratch.resize(n);
+    const double base = static_cast<double>(b), parts = static_cast<double>(n);
+    const double top = parts - 1;
+    for (uint32_t i = 0; i < n; ++i) {
+      double k = ((first[i] - buckets_.lo) * buckets_.scale - base) * parts;
+      k = k > 0 ? k : 0;
+      k = k < top ? k : top;
+      keys[i] = static_cast<uint32_t>(k);
+      ++starts[keys[i] + 1];
+    }
+    for (uint32_t k = 0; k < n; ++k) starts[k + 1] += starts[k];
+    for (uint32_t i = 0; i < n; ++i) scratch[starts[keys[i]]++] = first[i];
+    // starts[k] is now the end of sub-bucket k.
+    uint32_t begin = 0;
+    for (uint32_t k = 0; k < n; ++k) {
+      const uint32_t end = starts[k];
+      if (end - begin > 16) {
+        std::sort(scratch.begin() + begin, scratch.begin() + end);
+      } else {
+        for (uint32_t i = begin + 1; i < end; ++i) {
+          const double v = scratch[i];
+          uint32_t j = i;
+          for (; j > begin && scratch[j - 1] > v; --j) scratch[j] = scratch[j - 1];
+          scratch[j] = v;
+        }
+      }
+      begin = end;
+    }
+    std::copy(scratch.begin(), scratch.begin() + n, first);
   }
 
   // The sorted values of bucket b in sample s, or an empty span when it was not gathered.

@@ -35,6 +35,29 @@ TEST(ValueText, FormatsFloatsAsPythonRepr) {
   EXPECT_EQ(Fmt(0.000123), "0.000123");
 }
 
+TEST(ValueText, DecimalFastPathWritesWhatTheShortestPathWrites) {
+  std::mt19937_64 rng(11);
+  auto check = [](double v) {
+    char a[kMaxNumberText], b[kMaxNumberText];
+    std::string fast(a, FormatFloatText(v, a));
+    std::string slow(b, FormatFloatTextShortest(v, b));
+    ASSERT_EQ(fast, slow) << std::hexfloat << v;
+  };
+  for (int i = 0; i < 300000; ++i) {
+    int decimals = static_cast<int>(rng() % 12);
+    double scale = std::pow(10.0, decimals);
+    double mantissa = static_cast<double>(rng() % 100000000000ULL) * (rng() % 2 ? 1 : -1);
+    check(mantissa / scale);                      // short decimals
+    check(std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 80)));  // any double
+    check(static_cast<double>(rng() % 1000) / 7);
+  }
+  for (double v : {1e-4, 0.0001, 9.999e-5, 1e15, 1125899906842623.5, 1e-5, 0.5, 2.5, 1234.5678,
+                   0.1, 0.2, 0.3, 1.0 / 3, 99.99999999, 123456789.123}) {
+    check(v);
+    check(-v);
+  }
+}
+
 TEST(ValueText, ParsesFloatsCorrectlyRounded) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> dist(-1e6, 1e6);
