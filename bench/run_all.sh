@@ -16,3 +16,7 @@ echo
 echo "== feature store: historical join and ingest vs pandas merge_asof =="
 /usr/bin/python3 bench/features/historical_join.py --build-dir "$BUILD_DIR"
 /usr/bin/python3 bench/features/memory_bound.py --build-dir "$BUILD_DIR"
+
+echo
+echo "== drift: KS, PSI, JS, Wasserstein on 1,000,000 x 50 vs numpy/scipy =="
+"$BUILD_DIR/bench/plinth_bench_drift"

@@ -176,6 +176,14 @@ std::string Machine() {
   return model + ", " + std::to_string(std::thread::hardware_concurrency()) + " cores";
 }
 
+// The 1-minute load average: this machine is shared, and the figures depend on it.
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one.empty() ? "unknown" : one;
+}
+
 bool ParseArgs(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -220,7 +228,8 @@ int main(int argc, char** argv) {
   std::printf("drift benchmark: %llu columns x %llu rows, reference and current float32; KS, "
               "PSI, JS and Wasserstein on every column\n",
               static_cast<unsigned long long>(o.columns), static_cast<unsigned long long>(o.rows));
-  std::printf("date %s; machine: %s\n", date, Machine().c_str());
+  std::printf("date %s; machine: %s; load average %s\n", date, Machine().c_str(),
+              LoadAverage().c_str());
 
   auto start = std::chrono::steady_clock::now();
   if (!WriteData(o)) {
@@ -273,7 +282,8 @@ int main(int argc, char** argv) {
     std::printf("plinth, 1 thread:  median %.3f s over %zu rounds\n", single_median,
                 single_times.size());
   }
-  std::printf("target <= 1 s: %s\n", plinth_median <= 1.0 ? "met" : "MISSED");
+  std::printf("target <= 1 s: %s (load average now %s)\n", plinth_median <= 1.0 ? "met" : "MISSED",
+              LoadAverage().c_str());
   if (!o.peer) return 0;
 
   const std::string command = "/usr/bin/python3 " + o.peer_script + " " + o.data +

@@ -13,7 +13,8 @@
 //                (normed)"); drifted when >= threshold (0.1); the raw distance is in details.
 //                Numeric columns only.
 // psi and js use quantile bins of the reference for numeric columns and the values themselves
-// for categorical ones. Definitions and SciPy equivalences: numeric_drift.h, divergences.h.
+// for categorical ones (and for the numeric columns that auto treats as categories).
+// Definitions and SciPy equivalences: numeric_drift.h, divergences.h.
 //
 //   auto         chooses per column as Evidently does. With a reference of at most 1,000 rows:
 //                ks for numeric columns with more than 5 distinct values (over both samples),
