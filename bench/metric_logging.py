@@ -11,11 +11,11 @@ generator (build/bench/plinth_bench_metric_load: C keep-alive connections sendin
 every metric of a run a distinct (key, step)). Each round measures, in this order:
 
     plinth batch      B metrics per request (default 1000)
-    peer batch        the same on the peer, whose metrics table has no index
+    peer batch        the same on the peer, whose metrics table has no index: the reference for
+                      the ratio target (the stronger peer)
     peer+index batch  the same on a second peer whose metrics table has MLflow's own primary key
-                      (key, timestamp, step, run_uuid, value): the MLflow-shaped peer, and the
-                      reference for the ratio target (--no-indexed-peer leaves it out, and the
-                      index-free peer becomes the reference)
+                      (key, timestamp, step, run_uuid, value), as MLflow's SQL store has it
+                      (context only; --no-indexed-peer leaves it out)
     plinth single     1 metric per request
     peer single       the same on the peer
 
@@ -483,13 +483,13 @@ def main():
         s["errors"] = sum(res["errors"] for *_, res in runs)
         s["batch_ratio_unindexed_peer"] = (s["plinth batch metrics_per_s"]
                                            / max(s["peer batch metrics_per_s"], 1e-9))
-        # The target's peer is MLflow-shaped: its metrics table has MLflow's primary key.
+        # The verdict is taken against the stronger peer, the one without an index; the peer with
+        # MLflow's primary key is printed for context.
         s["batch_ratio"] = s["batch_ratio_unindexed_peer"]
         s["single_ratio"] = s["plinth single requests_per_s"] / max(s["peer single requests_per_s"], 1e-9)
         if peer_idx:
             s["batch_ratio_indexed_peer"] = (s["plinth batch metrics_per_s"]
                                              / max(s["peer+index batch metrics_per_s"], 1e-9))
-            s["batch_ratio"] = s["batch_ratio_indexed_peer"]
         # Per-round ratios show how much the machine moved between rounds.
         s["batch_ratios_per_round"] = [rnd["plinth batch"]["metrics_per_s"]
                                        / max(rnd["peer batch"]["metrics_per_s"], 1e-9)
@@ -527,8 +527,8 @@ def main():
         log("targets")
         log(f"  [{verdict(t['batch_mps'])}] batched >= {TARGET_BATCH_MPS:,} metrics/s: "
             f"{s['plinth batch metrics_per_s']:,.0f}")
-        log(f"  [{verdict(t['ratio'])}] batched >= {TARGET_RATIO:g}x the MLflow-shaped peer"
-            f"{' (with MLflow' + chr(39) + 's primary key)' if peer_idx else ''}: {s['batch_ratio']:.2f}x")
+        log(f"  [{verdict(t['ratio'])}] batched >= {TARGET_RATIO:g}x the peer (without an index, the"
+            f" stronger of the two): {s['batch_ratio']:.2f}x")
         log(f"  [{verdict(t['single_rps'])}] single-metric >= {TARGET_SINGLE_RPS:,} calls/s: "
             f"{s['plinth single requests_per_s']:,.0f}")
         log(f"  errors (non-200 or wrong count, all measurements): {s['errors']}")

@@ -15,7 +15,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                              // 0: the OS picks; written to DATA_DIR/server.port
   std::size_t max_body_bytes = 64u << 20;       // larger bodies get 413
-  int threads = 16;                             // request-handling threads
+  int threads = 64;                             // request threads (durable writes block one each)
   int request_timeout_seconds = 30;             // to read one whole request
   int idle_timeout_seconds = 60;                // keep-alive connection with no request
   bool metrics_open = false;                    // reserved: /metrics without a token

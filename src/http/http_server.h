@@ -20,7 +20,7 @@ namespace plinth::http {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: the OS picks
-  int threads = 16;
+  int threads = 64;
   std::size_t max_body_bytes = 64u << 20;
   int request_timeout_seconds = 30;
   int idle_timeout_seconds = 60;
