@@ -548,22 +548,6 @@ void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_vie
   if (!reader.error().empty()) *error = reader.error();
 }
 
-// Splits `text` into up to n ranges that end at line ends.
-std::vector<std::string_view> SplitAtLines(std::string_view text, int n) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (int i = 1; i < n && start < text.size(); ++i) {
-    size_t target = text.size() * i / n;
-    if (target <= start) continue;
-    size_t nl = text.find('\n', target);
-    if (nl == std::string_view::npos) break;
-    out.push_back(text.substr(start, nl + 1 - start));
-    start = nl + 1;
-  }
-  if (start < text.size()) out.push_back(text.substr(start));
-  return out;
-}
-
 Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker>& checkers,
                               std::string_view body, const ParseOptions& options) {
   CsvReader header_reader(body);
@@ -588,7 +572,7 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
   // Quoted fields may hold line breaks, so only a body without quotes is split between threads.
   const bool plain = std::memchr(rest.data(), '"', rest.size()) == nullptr;
   int threads = plain ? internal::ThreadsFor(rest.size(), options.threads, 1 << 20) : 1;
-  std::vector<std::string_view> ranges = SplitAtLines(rest, threads);
+  std::vector<std::string_view> ranges = SplitAtLineEnds(rest, threads);
   std::vector<size_t> lines(ranges.size());
   ParallelFor(static_cast<int>(ranges.size()), [&](int i) { lines[i] = CountLines(ranges[i]); });
   FeatureBatch batch;

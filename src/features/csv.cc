@@ -107,4 +107,19 @@ void AppendCsvField(std::string_view text, std::string* out) {
   out->push_back('"');
 }
 
+std::vector<std::string_view> SplitAtLineEnds(std::string_view text, int n) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (int i = 1; i < n && start < text.size(); ++i) {
+    size_t target = text.size() * i / n;
+    if (target <= start) continue;
+    size_t nl = text.find('\n', target);
+    if (nl == std::string_view::npos) break;
+    out.push_back(text.substr(start, nl + 1 - start));
+    start = nl + 1;
+  }
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
 }  // namespace plinth::features

@@ -53,4 +53,9 @@ bool CsvNeedsQuotes(std::string_view text);
 // Appends `text` as one CSV field, quoted if needed.
 void AppendCsvField(std::string_view text, std::string* out);
 
+// Splits `text` into up to n consecutive ranges, each ending at a line end, for parsing in
+// parallel. (A quoted field holding a line break may straddle two ranges; callers whose input
+// can have those parse it in one range.)
+std::vector<std::string_view> SplitAtLineEnds(std::string_view text, int n);
+
 }  // namespace plinth::features

@@ -20,25 +20,6 @@ using internal::ParallelFor;
 // ---------------------------------------------------------------------------------------------
 // EntityTable
 
-namespace {
-
-std::vector<std::string_view> SplitLines(std::string_view text, int n) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (int i = 1; i < n && start < text.size(); ++i) {
-    size_t target = text.size() * i / n;
-    if (target <= start) continue;
-    size_t nl = text.find('\n', target);
-    if (nl == std::string_view::npos) break;
-    out.push_back(text.substr(start, nl + 1 - start));
-    start = nl + 1;
-  }
-  if (start < text.size()) out.push_back(text.substr(start));
-  return out;
-}
-
-}  // namespace
-
 Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
   EntityTable t;
   t.text_ = std::move(body);
@@ -68,7 +49,7 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
   const uint64_t rest_base = header_reader.position();
   int n = internal::ThreadsFor(rest.size(), threads, 1 << 20);
   if (n > 1 && std::memchr(rest.data(), '"', rest.size()) != nullptr) n = 1;
-  std::vector<std::string_view> ranges = SplitLines(rest, n);
+  std::vector<std::string_view> ranges = SplitAtLineEnds(rest, n);
   struct Part {
     BigVector<CellRef> cells;
     std::string extra;
