@@ -25,11 +25,11 @@ stop_server() { kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
 for _ in $(seq 100); do [ -s "$PLINTH_DATA_DIR/server.port" ] && break; sleep 0.05; done
 port=$(cat "$PLINTH_DATA_DIR/server.port")
 
-step 1/8 "Server"
+step 1/9 "Server"
 echo "plinth listening on http://127.0.0.1:$port; metadata in SQLite (WAL), artifacts by SHA-256"
 echo "admin token written to demo-data/admin.token (mode $(stat -c %a "$PLINTH_DATA_DIR/admin.token"))"
 
-step 2/8 "Tokens and roles"
+step 2/9 "Tokens and roles"
 sam=$("$PLINTH" tokens create sam --role scientist --json | json_field 'd["token"]')
 ana=$("$PLINTH" tokens create ana --role approver --json | json_field 'd["token"]')
 raj=$("$PLINTH" tokens create raj --role approver --json | json_field 'd["token"]')
@@ -39,18 +39,18 @@ if "$PLINTH" --token "$sam" tokens list > /dev/null 2>"$PLINTH_DATA_DIR/err"; th
 fi
 echo "sam lists tokens -> $(cat "$PLINTH_DATA_DIR/err")"
 
-step 3/8 "Training (examples/train_xgboost.py, Debian's python3-xgboost)"
+step 3/9 "Training (examples/train_xgboost.py, Debian's python3-xgboost)"
 $PY examples/train_xgboost.py --url "http://127.0.0.1:$port" --token "$sam" \
   --experiment demand-forecast --model demand --seed 42 --rounds 100
 
-step 4/8 "Gate and approval"
+step 4/9 "Gate and approval"
 echo "the version waits in $("$PLINTH" versions get demand 1 --json | json_field 'd["status"]')"
 "$PLINTH" --token "$sam" versions approve demand 1 > /dev/null 2>"$PLINTH_DATA_DIR/err" || true
 echo "sam approves his own version -> $(cat "$PLINTH_DATA_DIR/err")"
 "$PLINTH" --token "$ana" versions approve demand 1 --comment "MAPE under the gate" --json \
   | json_field 'd["status"] + " by " + d["decided_by"]'
 
-step 5/8 "Serving: endpoint 'demand' follows the champion alias"
+step 5/9 "Serving: endpoint 'demand' follows the champion alias"
 "$PLINTH" --token "$ana" aliases set demand champion 1 > /dev/null
 echo "champion -> version 1"
 curl -s -X POST "http://127.0.0.1:$port/api/v1/endpoints" -H "Authorization: Bearer $ana" \
@@ -63,7 +63,7 @@ predict_once() {
 }
 predict_once | json_field '"predictions %s from version %d" % ([round(x, 1) for x in d["predictions"]], d["version"])'
 
-step 6/8 "Aliases: a challenger, promotion and a rollback"
+step 6/9 "Aliases: a challenger, promotion and a rollback"
 echo "ana trains a challenger herself:"
 $PY examples/train_xgboost.py --url "http://127.0.0.1:$port" --token "$ana" \
   --experiment demand-forecast --model demand --seed 7 --rounds 150
@@ -80,11 +80,25 @@ sleep 0.01
 echo "rollback: champion -> version $("$PLINTH" aliases get demand champion --json | json_field 'd["version"]')"
 echo "champion at $moved_ms pointed at version $("$PLINTH" aliases get demand champion --at-ms "$moved_ms" --json | json_field 'd["version"]')"
 
-step 7/8 "Experiment tracking"
+step 7/9 "Experiment tracking"
 exp=$("$PLINTH" experiments list --name demand-forecast --json | json_field 'd[0]["id"]')
 "$PLINTH" runs search --experiment "$exp" --filter "metrics.mape < 0.15" --order-by "metrics.mape ASC"
 
-step 8/8 "Governance"
+step 8/9 "Monitoring: a shifted rain distribution"
+$PY - "$PLINTH_DATA_DIR" <<'PYEOF'
+import sys
+import numpy as np
+rng = np.random.default_rng(16)
+for name, rain_scale in (("reference", 1.0), ("current", 3.0)):
+    n = 5000
+    rows = np.column_stack([rng.integers(0, 24, n), rng.integers(0, 7, n),
+                            rng.normal(12, 6, n), rng.exponential(rain_scale, n)])
+    np.savetxt(f"{sys.argv[1]}/{name}.csv", rows, delimiter=",", fmt="%.4f",
+               header="hour,day_of_week,temperature,rain", comments="")
+PYEOF
+"$PLINTH" drift "$PLINTH_DATA_DIR/reference.csv" "$PLINTH_DATA_DIR/current.csv"
+
+step 9/9 "Governance"
 "$PLINTH" versions get demand 1 --json | $PY -c '
 import json, sys
 v = json.load(sys.stdin)
