@@ -117,6 +117,24 @@ Status ReplaceViewEntities(SqlTx& tx, const FeatureView& view) {
   return Status::Ok();
 }
 
+// Runs `sql` and appends each row, as `parse` reads it, to `out`. The first row that does not
+// parse (a stored spec this build cannot read) is the error; later rows are still visited.
+template <typename T, typename Parse>
+Status QueryParsed(SqlTx& tx, const std::string& sql,
+                   const std::vector<storage::SqlParam>& params,
+                   Parse parse, std::vector<T>& out) {
+  Status bad;
+  RETURN_IF_ERROR(tx.Query(sql, params, [&](const SqlRow& row) {
+    Result<T> item = parse(row);
+    if (item.ok()) {
+      out.push_back(std::move(item).value());
+    } else if (bad.ok()) {
+      bad = item.status();
+    }
+  }));
+  return bad;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<FeatureRegistry>> FeatureRegistry::Open(storage::MetadataStore& store) {
@@ -212,19 +230,10 @@ Result<Entity> FeatureRegistry::GetEntity(const std::string& name) {
 
 Result<std::vector<Entity>> FeatureRegistry::ListEntities(const PageRequest& page) {
   std::vector<Entity> out;
-  Status bad;
   RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
-    return tx.Query(std::string(kSelectEntity) + " ORDER BY name LIMIT ? OFFSET ?",
-                    {int64_t{page.limit + 1}, page.offset}, [&](const SqlRow& row) {
-                      auto e = EntityFromRow(row);
-                      if (e.ok()) {
-                        out.push_back(std::move(e).value());
-                      } else {
-                        bad = e.status();
-                      }
-                    });
+    return QueryParsed(tx, std::string(kSelectEntity) + " ORDER BY name LIMIT ? OFFSET ?",
+                       {int64_t{page.limit + 1}, page.offset}, EntityFromRow, out);
   }));
-  RETURN_IF_ERROR(bad);
   return out;
 }
 
@@ -348,41 +357,24 @@ Result<FeatureView> FeatureRegistry::GetFeatureView(const std::string& name,
 
 Result<std::vector<FeatureView>> FeatureRegistry::ListFeatureViews(const PageRequest& page) {
   std::vector<FeatureView> out;
-  Status bad;
   RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
-    return tx.Query(
+    return QueryParsed(
+        tx,
         "SELECT v.spec, v.version, v.created_ms, v.updated_ms, v.created_by FROM feature_views f"
         " JOIN feature_view_versions v ON v.name = f.name AND v.version = f.latest_version"
         " ORDER BY f.name LIMIT ? OFFSET ?",
-        {int64_t{page.limit + 1}, page.offset}, [&](const SqlRow& row) {
-          auto v = ViewFromRow(row);
-          if (v.ok()) {
-            out.push_back(std::move(v).value());
-          } else {
-            bad = v.status();
-          }
-        });
+        {int64_t{page.limit + 1}, page.offset}, ViewFromRow, out);
   }));
-  RETURN_IF_ERROR(bad);
   return out;
 }
 
 Result<std::vector<FeatureView>> FeatureRegistry::ListFeatureViewVersions(
     const std::string& name) {
   std::vector<FeatureView> out;
-  Status bad;
   RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
-    return tx.Query(std::string(kSelectView) + " WHERE name = ? ORDER BY version",
-                    {std::string_view(name)}, [&](const SqlRow& row) {
-                      auto v = ViewFromRow(row);
-                      if (v.ok()) {
-                        out.push_back(std::move(v).value());
-                      } else {
-                        bad = v.status();
-                      }
-                    });
+    return QueryParsed(tx, std::string(kSelectView) + " WHERE name = ? ORDER BY version",
+                       {std::string_view(name)}, ViewFromRow, out);
   }));
-  RETURN_IF_ERROR(bad);
   if (out.empty()) return NotFound("feature view '" + name + "' does not exist");
   return out;
 }
