@@ -56,7 +56,8 @@ int RunServer(const plinth::cli::ServerOptions& options) {
   if (!metadata.ok()) return Fail(metadata.status());
   auto blobs = plinth::storage::LocalBlobStore::Open(options.data_dir + "/blobs");
   if (!blobs.ok()) return Fail(blobs.status());
-  auto service = plinth::service::PlinthService::Open(**metadata, **blobs);
+  auto service = plinth::service::PlinthService::Open(
+      **metadata, **blobs, {.features_dir = options.data_dir + "/features"});
   if (!service.ok()) return Fail(service.status());
 
   auto admin = (*service)->tokens().CreateInitialAdmin();

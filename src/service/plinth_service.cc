@@ -28,7 +28,8 @@ Status CheckServableArtifact(std::string_view flavor, std::string_view bytes) {
 }  // namespace
 
 Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStore& metadata,
-                                                           storage::BlobStore& blobs) {
+                                                           storage::BlobStore& blobs,
+                                                           const ServiceOptions& options) {
   std::unique_ptr<PlinthService> service(new PlinthService(metadata, blobs));
   RETURN_IF_ERROR(service->audit_.InitSchema());
   RETURN_IF_ERROR(service->tokens_.InitSchema());
@@ -40,6 +41,11 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   service->registry_.AddAliasListener(
       [raw](const registry::AliasMove& move) { raw->endpoints_.OnAliasMoved(move); });
   RETURN_IF_ERROR(service->endpoints_.LoadAll());
+
+  features::FeatureStoreOptions feature_options;
+  feature_options.metadata = &metadata;
+  feature_options.offline_dir = options.features_dir;
+  ASSIGN_OR_RETURN(service->features_, features::FeatureStore::Open(feature_options));
   return service;
 }
 

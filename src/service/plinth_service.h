@@ -6,6 +6,7 @@
 
 #include "auth/audit_log.h"
 #include "auth/token_store.h"
+#include "features/feature_store.h"
 #include "registry/model_registry.h"
 #include "serving/endpoint_manager.h"
 #include "storage/blob_store.h"
@@ -14,18 +15,25 @@
 
 namespace plinth::service {
 
+// Where the subsystems that keep their own files put them.
+struct ServiceOptions {
+  std::string features_dir;  // the feature store's offline store; required
+};
+
 class PlinthService {
  public:
   // Builds the subsystems, creates their tables and loads the persisted endpoints. The stores
   // must outlive the service.
   static Result<std::unique_ptr<PlinthService>> Open(storage::MetadataStore& metadata,
-                                                     storage::BlobStore& blobs);
+                                                     storage::BlobStore& blobs,
+                                                     const ServiceOptions& options);
 
   auth::TokenStore& tokens() { return tokens_; }
   auth::AuditLog& audit() { return audit_; }
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
+  features::FeatureStore& features() { return *features_; }
   storage::BlobStore& blobs() { return blobs_; }
 
   // Content-addressed upload for direct model registration; audited as upload.create.
@@ -41,6 +49,7 @@ class PlinthService {
   tracking::TrackingStore tracking_;
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
+  std::unique_ptr<features::FeatureStore> features_;
 };
 
 }  // namespace plinth::service
