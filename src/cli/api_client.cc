@@ -141,9 +141,11 @@ Status ApiClient::ErrorFromResponse(const HttpResponse& response) const {
 }
 
 Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view target,
-                                     std::string_view body, std::string_view content_type) {
+                                     std::string_view body, std::string_view content_type,
+                                     std::string_view accept) {
   std::map<std::string, std::string> headers;
   if (!token_.empty()) headers["Authorization"] = "Bearer " + token_;
+  if (!accept.empty()) headers["Accept"] = std::string(accept);
   auto response = http_->Request(method, target, body, content_type, headers);
   if (!response.ok()) return response.status();
   if (response->status < 200 || response->status >= 300) return ErrorFromResponse(*response);
@@ -172,6 +174,12 @@ Result<std::string> ApiClient::Download(std::string_view target) {
   auto response = Send("GET", target, "", "");
   if (!response.ok()) return response.status();
   return std::move(response->body);
+}
+
+Result<HttpResponse> ApiClient::Exchange(std::string_view method, std::string_view target,
+                                         std::string_view bytes, std::string_view content_type,
+                                         std::string_view accept) {
+  return Send(method, target, bytes, content_type, accept);
 }
 
 Result<Json> ApiClient::ListAll(const std::string& path, QueryParams query, int64_t limit) {

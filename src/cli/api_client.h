@@ -60,6 +60,13 @@ class ApiClient {
   // GETs raw bytes.
   Result<std::string> Download(std::string_view target);
 
+  // One request with raw bytes both ways, for answers whose headers matter (training sets come
+  // back as CSV with X-Rows, X-Dataset). `accept` is sent as the Accept header when non-empty.
+  // Non-2xx answers are server errors as for Call.
+  Result<HttpResponse> Exchange(std::string_view method, std::string_view target,
+                                std::string_view bytes, std::string_view content_type,
+                                std::string_view accept);
+
   // GETs every page of a list endpoint (`path` plus `query`, to which limit and page_token are
   // added); see CollectPages.
   Result<nlohmann::json> ListAll(const std::string& path, QueryParams query, int64_t limit);
@@ -70,7 +77,7 @@ class ApiClient {
  private:
   // One request; non-2xx answers become server errors.
   Result<HttpResponse> Send(std::string_view method, std::string_view target, std::string_view body,
-                            std::string_view content_type);
+                            std::string_view content_type, std::string_view accept = "");
   Status ErrorFromResponse(const HttpResponse& response) const;
 
   std::unique_ptr<HttpClient> http_;

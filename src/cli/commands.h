@@ -22,6 +22,8 @@ void AddTokensCommands(CLI::App& app, CommandContext& ctx);  // tokens ... and w
 void AddAuditCommands(CLI::App& app, CommandContext& ctx);
 void AddEndpointsCommands(CLI::App& app, CommandContext& ctx);
 void AddPredictCommand(CLI::App& app, CommandContext& ctx);  // batch inference
+void AddFeaturesCommands(CLI::App& app, CommandContext& ctx);  // the feature store
+void AddDatasetsCommands(CLI::App& app, CommandContext& ctx);  // saved training sets
 void AddDriftCommand(CLI::App& app, CommandContext& ctx);  // runs locally: no server needed
 
 }  // namespace plinth::cli

@@ -240,6 +240,28 @@ void AddArtifacts(CLI::App* group, CommandContext& ctx) {
   });
 }
 
+// `runs log-input RUN --dataset NAME[@VERSION]`: the run read that dataset (its lineage).
+void AddLogInput(CLI::App* group, CommandContext& ctx) {
+  struct Args {
+    std::string run, dataset;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = group->add_subcommand(
+      "log-input", "Record a dataset version as the run's training data (lineage)");
+  cmd->add_option("RUN", args->run, "run id")->required();
+  cmd->add_option("--dataset", args->dataset, "NAME or NAME@VERSION (default: the latest)")
+      ->required();
+  OnRun(cmd, ctx, [&ctx, args]() -> Status {
+    Json body = {{"dataset", args->dataset}};
+    size_t at = args->dataset.rfind('@');
+    if (at != std::string::npos) {
+      ASSIGN_OR_RETURN(int64_t v, ParseInteger(args->dataset.substr(at + 1), "--dataset version"));
+      body = {{"dataset", args->dataset.substr(0, at)}, {"version", v}};
+    }
+    return CallAndPrint(ctx, "POST", RunPath(args->run) + "/inputs", body);
+  });
+}
+
 }  // namespace
 
 void AddRunsCommands(CLI::App& app, CommandContext& ctx) {
@@ -256,6 +278,7 @@ void AddRunsCommands(CLI::App& app, CommandContext& ctx) {
   AddUpload(group, ctx);
   AddDownload(group, ctx);
   AddArtifacts(group, ctx);
+  AddLogInput(group, ctx);
 }
 
 }  // namespace plinth::cli

@@ -61,7 +61,8 @@ Result<IngestResult> FeatureStore::Ingest(const auth::Principal& actor, const st
 
 Result<TrainingSet> FeatureStore::GetHistoricalFeatures(EntityTable entities,
                                                         const std::vector<std::string>& refs,
-                                                        const HistoricalOptions& options) {
+                                                        const HistoricalOptions& options,
+                                                        std::vector<ViewVersionRef>* views_read) {
   if (refs.empty()) return InvalidArgument("ask for at least one feature ref 'view:feature'");
   std::vector<ViewRequest> views;
   std::map<std::string, int> view_index;
@@ -87,6 +88,10 @@ Result<TrainingSet> FeatureStore::GetHistoricalFeatures(EntityTable entities,
     }
     request.features.push_back(ref.feature);
     columns.push_back({it->second, static_cast<int>(request.features.size() - 1)});
+  }
+  if (views_read != nullptr) {
+    views_read->clear();
+    for (const ViewRequest& v : views) views_read->push_back({v.view.name, v.view.version});
   }
   HistoricalOptions join_options = options;
   if (join_options.threads <= 0) join_options.threads = options_.threads;

@@ -21,6 +21,7 @@
 #include "auth/roles.h"
 #include "common/status.h"
 #include "features/batch.h"
+#include "features/dataset_store.h"
 #include "features/feature_registry.h"
 #include "features/historical.h"
 #include "features/offline_store.h"
@@ -57,10 +58,12 @@ class FeatureStore {
 
   // Resolves refs ("view:feature", latest versions) and runs the join (historical.h).
   // InvalidArgument for a malformed or repeated ref or no refs; NotFound for an unknown view or
-  // feature.
+  // feature. When `views_read` is set it receives the name and version of each view the join read
+  // (in order of first ref), which is what a dataset records as its lineage.
   Result<TrainingSet> GetHistoricalFeatures(EntityTable entities,
                                             const std::vector<std::string>& refs,
-                                            const HistoricalOptions& options = {});
+                                            const HistoricalOptions& options = {},
+                                            std::vector<ViewVersionRef>* views_read = nullptr);
 
  private:
   FeatureStore() = default;

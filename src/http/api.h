@@ -22,6 +22,8 @@ void AddSystemRoutes(Router& router, service::PlinthService& service);    // hea
 void AddTrackingRoutes(Router& router, service::PlinthService& service);  // experiments, runs
 void AddRegistryRoutes(Router& router, service::PlinthService& service);  // uploads, models
 void AddServingRoutes(Router& router, service::PlinthService& service);   // endpoints, /v2/models
+// entities, feature views, ingest, historical features, datasets, run inputs, lineage
+void AddFeatureRoutes(Router& router, service::PlinthService& service);
 void AddMetricsRoute(Router& router, service::PlinthService& service, bool open);  // /metrics
 
 }  // namespace plinth::http

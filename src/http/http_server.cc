@@ -89,6 +89,10 @@ class Session : public std::enable_shared_from_this<Session> {
                                                                          : NewId();
     auto routing_bsv = req["X-Routing-Key"];
     request.routing_key.assign(routing_bsv.data(), routing_bsv.size());
+    auto accept_bsv = req[bhttp::field::accept];
+    request.accept.assign(accept_bsv.data(), accept_bsv.size());
+    auto refs_bsv = req["X-Feature-Refs"];
+    request.feature_refs.assign(refs_bsv.data(), refs_bsv.size());
     request.body = req.body();
     Response response;
     if (request.path.empty() || request.path.front() != '/') {

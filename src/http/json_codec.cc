@@ -98,4 +98,41 @@ json ToJson(const registry::AliasMove& a) {
           {"set_by", a.set_by}};
 }
 
+json ToJson(const tracking::RunInput& i) {
+  return {{"kind", i.kind},     {"name", i.name},           {"version", i.version},
+          {"digest", i.digest}, {"created_by", i.created_by}, {"created_ms", i.created_ms}};
+}
+
+json ToJson(const features::Entity& e) { return json::parse(features::EntityToJson(e)); }
+
+json ToJson(const features::FeatureView& v) { return json::parse(features::FeatureViewToJson(v)); }
+
+json ToJson(const features::IngestRecord& r) {
+  json stats = json::parse(r.stats_json, nullptr, false);
+  if (stats.is_discarded()) stats = nullptr;
+  return {{"id", r.id},
+          {"view", r.view},
+          {"view_version", r.view_version},
+          {"rows", r.rows},
+          {"created_by", r.actor},
+          {"created_ms", r.created_ms},
+          {"stats", stats}};
+}
+
+json ToJson(const features::Dataset& d) {
+  json views = json::array();
+  for (const auto& v : d.feature_views) views.push_back({{"name", v.name}, {"version", v.version}});
+  return {{"name", d.name},
+          {"version", d.version},
+          {"sha256", d.sha256},
+          {"size", d.size},
+          {"rows", d.rows},
+          {"columns", d.columns},
+          {"feature_refs", d.feature_refs},
+          {"feature_views", views},
+          {"description", d.description},
+          {"created_by", d.created_by},
+          {"created_ms", d.created_ms}};
+}
+
 }  // namespace plinth::http

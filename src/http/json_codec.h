@@ -5,6 +5,9 @@
 
 #include "auth/audit_log.h"
 #include "auth/token_store.h"
+#include "features/dataset_store.h"
+#include "features/definitions.h"
+#include "features/offline_store.h"
 #include "registry/types.h"
 #include "tracking/types.h"
 
@@ -19,5 +22,10 @@ nlohmann::json ToJson(const tracking::MetricPoint& p);
 nlohmann::json ToJson(const registry::Model& m);
 nlohmann::json ToJson(const registry::ModelVersion& v);
 nlohmann::json ToJson(const registry::AliasMove& a);
+nlohmann::json ToJson(const tracking::RunInput& i);
+nlohmann::json ToJson(const features::Entity& e);
+nlohmann::json ToJson(const features::FeatureView& v);
+nlohmann::json ToJson(const features::IngestRecord& r);
+nlohmann::json ToJson(const features::Dataset& d);
 
 }  // namespace plinth::http

@@ -23,6 +23,8 @@ struct Request {
   std::string authorization;                       // the Authorization header
   std::string request_id;
   std::string routing_key;                         // the X-Routing-Key header (A/B stickiness)
+  std::string accept;                              // the Accept header
+  std::string feature_refs;                        // the X-Feature-Refs header (historical features)
   auth::Principal principal;                       // set by the router for authenticated routes
 
   std::optional<std::string_view> Query(const std::string& key) const {

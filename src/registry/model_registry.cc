@@ -286,6 +286,17 @@ Result<ModelVersion> ModelRegistry::GetVersion(const std::string& model, int64_t
   return out;
 }
 
+Result<std::vector<ModelVersion>> ModelRegistry::VersionsFromRun(const std::string& run_id) {
+  std::vector<ModelVersion> out;
+  RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
+    return tx.Query(std::string("SELECT ") + kVersionColumns +
+                        " FROM model_versions WHERE run_id = ? ORDER BY model, version",
+                    {std::string_view(run_id)},
+                    [&](const SqlRow& row) { out.push_back(VersionFromRow(row)); });
+  }));
+  return out;
+}
+
 Result<std::vector<ModelVersion>> ModelRegistry::ListVersions(const std::string& model,
                                                               const PageRequest& page) {
   std::vector<ModelVersion> out;

@@ -40,6 +40,8 @@ class ModelRegistry {
   Result<ModelVersion> RegisterVersion(const auth::Principal& actor, const NewVersion& request);
   Result<ModelVersion> GetVersion(const std::string& model, int64_t version);
   Result<std::vector<ModelVersion>> ListVersions(const std::string& model, const PageRequest& page);
+  // Every version (of any model) registered from run `run_id`, by model and version.
+  Result<std::vector<ModelVersion>> VersionsFromRun(const std::string& run_id);
   // The model file, checked against its SHA-256.
   Result<std::string> ReadVersionArtifact(const std::string& model, int64_t version);
 

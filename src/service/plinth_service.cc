@@ -15,7 +15,8 @@ PlinthService::PlinthService(storage::MetadataStore& metadata, storage::BlobStor
       tokens_(metadata),
       tracking_(metadata, blobs),
       registry_(metadata, blobs, tracking_),
-      endpoints_(metadata, registry_) {}
+      endpoints_(metadata, registry_),
+      datasets_(metadata, blobs) {}
 
 namespace {
 // Flavors serving can load are checked at registration; any other flavor is stored as an
@@ -46,6 +47,7 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   feature_options.metadata = &metadata;
   feature_options.offline_dir = options.features_dir;
   ASSIGN_OR_RETURN(service->features_, features::FeatureStore::Open(feature_options));
+  RETURN_IF_ERROR(service->datasets_.InitSchema());
   return service;
 }
 

@@ -6,6 +6,7 @@
 
 #include "auth/audit_log.h"
 #include "auth/token_store.h"
+#include "features/dataset_store.h"
 #include "features/feature_store.h"
 #include "registry/model_registry.h"
 #include "serving/endpoint_manager.h"
@@ -34,6 +35,7 @@ class PlinthService {
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
   features::FeatureStore& features() { return *features_; }
+  features::DatasetStore& datasets() { return datasets_; }
   storage::BlobStore& blobs() { return blobs_; }
 
   // Content-addressed upload for direct model registration; audited as upload.create.
@@ -50,6 +52,7 @@ class PlinthService {
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
   std::unique_ptr<features::FeatureStore> features_;
+  features::DatasetStore datasets_;
 };
 
 }  // namespace plinth::service

@@ -23,6 +23,11 @@ Status TrackingStore::InitSchema() {
       "CREATE INDEX IF NOT EXISTS metric_chunks_by_key ON metric_chunks (run_id, key, seq)",
       "CREATE TABLE IF NOT EXISTS run_artifacts (run_id TEXT NOT NULL, path TEXT NOT NULL,"
       " sha256 TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (run_id, path))",
+      "CREATE TABLE IF NOT EXISTS run_inputs (run_id TEXT NOT NULL, kind TEXT NOT NULL,"
+      " name TEXT NOT NULL, version INTEGER NOT NULL, digest TEXT NOT NULL,"
+      " created_by TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+      " PRIMARY KEY (run_id, kind, name, version))",
+      "CREATE INDEX IF NOT EXISTS run_inputs_by_input ON run_inputs (kind, name, version)",
   };
   return store_.Write([](storage::SqlTx& tx) {
     for (const char* sql : kStatements) RETURN_IF_ERROR(tx.Exec(sql));

@@ -49,6 +49,18 @@ class TrackingStore {
   Result<Run> FinishRun(const auth::Principal& actor, const std::string& run_id,
                         RunStatus status);
 
+  // Inputs (run_inputs.cc). Records that the run read `input` (kind, name, version, digest; the
+  // caller checked that it exists) and, when the run has no data_version yet, sets it to
+  // "<kind>:<name>@<version>" so that model versions registered from the run carry it. Recording
+  // the same input twice is a no-op. NotFound for an unknown run.
+  Result<RunInput> LogInput(const auth::Principal& actor, const std::string& run_id,
+                            const RunInput& input);
+  // The run's inputs, in the order they were recorded. NotFound for an unknown run.
+  Result<std::vector<RunInput>> ListInputs(const std::string& run_id);
+  // Ids of the runs that recorded this input, oldest first.
+  Result<std::vector<std::string>> RunsWithInput(const std::string& kind, const std::string& name,
+                                                 int64_t version);
+
   // Artifacts: `path` is checked with ValidateArtifactPath.
   Result<ArtifactInfo> PutArtifact(const auth::Principal& actor, const std::string& run_id,
                                    const std::string& path, std::string_view bytes);

@@ -60,6 +60,16 @@ struct NewRun {
   std::optional<std::string> data_version;
 };
 
+// Something a run read (MLflow's log_input): today a dataset version of the feature store.
+struct RunInput {
+  std::string kind;     // "dataset"
+  std::string name;
+  int64_t version = 0;
+  std::string digest;   // the content's SHA-256
+  std::string created_by;
+  int64_t created_ms = 0;
+};
+
 struct ArtifactInfo {
   std::string path;
   std::string sha256;

@@ -238,6 +238,16 @@ class Client:
         """All params of the run, {key: string}."""
         return self._call("GET", f"/runs/{_seg(run_id)}/params")["params"]
 
+    def log_input(self, run_id, dataset, version=None):
+        """Records a feature store dataset version (default: the latest) as the run's training
+        data, as MLflow's log_input; the run's data_version becomes "dataset:NAME@V" if it had
+        none, and model versions registered from the run trace back to the feature views.
+        Returns {"kind", "name", "version", "digest", ...}."""
+        body = {"dataset": dataset}
+        if version is not None:
+            body["version"] = int(version)
+        return self._call("POST", f"/runs/{_seg(run_id)}/inputs", json_body=body)
+
     def log_metrics(self, run_id, metrics, step=0):
         """Logs metrics in requests of up to 1000; returns how many were logged.
 

@@ -83,6 +83,10 @@ class ActiveRun:
             self._client._log_metric_entries(self.id, batch)
             del self._buffer[:len(batch)]
 
+    def log_input(self, dataset, version=None):
+        """Records a feature store dataset version as this run's training data."""
+        return self._client.log_input(self.id, dataset, version)
+
     def log_artifact(self, local_path, artifact_path=None):
         """Uploads a file as an artifact of this run; returns {"path", "sha256", "size"}."""
         return self._client.log_artifact(self.id, local_path, artifact_path)
