@@ -12,7 +12,7 @@
 namespace plinth::cli {
 
 struct TextBatches {
-  std::string_view header;              // CSV: the header line with its newline; JSON lines: ""
+  std::string_view header;               // CSV: the header line with its newline; JSON lines: ""
   std::vector<std::string_view> bodies;  // the records of each batch, in file order
   std::vector<size_t> first_record;      // per batch: its first record's 1-based number
 };

@@ -26,8 +26,7 @@ std::string Where(const std::string& source, const YAML::Node& node) {
 // A plain scalar as YAML 1.2's core schema reads it.
 json PlainScalar(const std::string& text) {
   static const std::regex kInt("[-+]?[0-9]+");
-  static const std::regex kFloat(
-      "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
   if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
     return nullptr;
   }
@@ -83,8 +82,8 @@ Result<json> ToJson(const YAML::Node& node, const std::string& source, bool text
           return InvalidArgument(Where(source, kv.first) + ": " + path + "." + key +
                                  " is given twice");
         }
-        bool child_text = text || kTextTrees.count(key) > 0 ||
-                          (kTextKeys.count(key) > 0 && kv.second.IsScalar());
+        bool child_text =
+            text || kTextTrees.count(key) > 0 || (kTextKeys.count(key) > 0 && kv.second.IsScalar());
         ASSIGN_OR_RETURN(out[key], ToJson(kv.second, source, child_text, path + "." + key));
       }
       return out;

@@ -20,13 +20,13 @@
 // and null as YAML 1.2's core schema reads them (`3`, `0.5`, `true`, `~`); quoted scalars stay
 // strings; names, descriptions, owners, types, entity lists and tag values are always strings.
 //
-// Errors are InvalidArgument naming the source and line ("features.yaml:12: ..."). Pure; thread-safe.
+// Errors are InvalidArgument naming the source and line ("features.yaml:12: ..."). Pure;
+// thread-safe.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 

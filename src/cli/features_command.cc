@@ -54,7 +54,8 @@ std::string DescribeApply(const std::string& kind, const json& answer, bool dry_
     line += would + "updated to version " + std::to_string(answer.value("version", 0));
   } else if (action == "updated") {
     line += would + "updated in place";
-    if (kind == "feature view") line += " (version " + std::to_string(answer.value("version", 0)) + ")";
+    if (kind == "feature view")
+      line += " (version " + std::to_string(answer.value("version", 0)) + ")";
   } else {
     line += "unchanged";
   }
@@ -106,7 +107,9 @@ Status RunApply(CommandContext& ctx, const ApplyArgs& args) {
     auto applied = post(path, body, args.dry_run);
     if (!applied.ok() && args.dry_run && waits_for_entity(applied.status())) {
       // A view of an entity this dry run did not create: it does not exist yet either.
-      applied = json{{"name", body.value("name", "")}, {"action", "created"}, {"version", 1},
+      applied = json{{"name", body.value("name", "")},
+                     {"action", "created"},
+                     {"version", 1},
                      {"changes", json::array()}};
     }
     ASSIGN_OR_RETURN(json answer, std::move(applied));
@@ -147,9 +150,9 @@ std::string FailureReport(const Status& status, size_t first_record, bool csv) {
   std::vector<std::vector<std::string>> rows;
   for (const json& f : inner["failures"]) {
     int64_t row = f.value("row", int64_t{0}) + static_cast<int64_t>(first_record) - 1;
-    rows.push_back({std::to_string(row), f.value("column", ""), f.value("rule", ""),
-                    f.contains("value") && f["value"].is_string() ? f["value"].get<std::string>()
-                                                                  : "null"});
+    rows.push_back(
+        {std::to_string(row), f.value("column", ""), f.value("rule", ""),
+         f.contains("value") && f["value"].is_string() ? f["value"].get<std::string>() : "null"});
   }
   std::string out = FormatTable({csv ? "ROW" : "LINE", "COLUMN", "RULE", "VALUE"}, rows);
   int64_t count = inner.value("failure_count", int64_t{0});
@@ -194,8 +197,8 @@ Status RunIngest(CommandContext& ctx, const IngestArgs& args) {
       }
       if (n == 1) return st;
       std::string stored = b == 0 ? "none is stored"
-                                  : "batches 1-" + std::to_string(b) + " (" +
-                                        std::to_string(rows) + " rows) are stored";
+                                  : "batches 1-" + std::to_string(b) + " (" + std::to_string(rows) +
+                                        " rows) are stored";
       return Status(st.code(), "batch " + std::to_string(b + 1) + " of " + std::to_string(n) +
                                    " (from " + (csv ? "row " : "line ") +
                                    std::to_string(batches.first_record[b]) + ") was refused and " +
@@ -207,8 +210,8 @@ Status RunIngest(CommandContext& ctx, const IngestArgs& args) {
     answers.push_back(*answer);
     if (!ctx.json()) {
       double secs = SecondsSince(start);
-      std::cerr << "\rbatch " << (b + 1) << "/" << n << ": " << rows << " rows, "
-                << Megabytes(sent) << " sent, "
+      std::cerr << "\rbatch " << (b + 1) << "/" << n << ": " << rows << " rows, " << Megabytes(sent)
+                << " sent, "
                 << static_cast<int64_t>(static_cast<double>(rows) / std::max(secs, 1e-9))
                 << " rows/s" << (b + 1 == n ? "\n" : "") << std::flush;
     }
@@ -225,10 +228,10 @@ Status RunIngest(CommandContext& ctx, const IngestArgs& args) {
   if (stats.is_object() && stats.contains("features")) {
     std::vector<std::vector<std::string>> table;
     for (const auto& [name, s] : stats["features"].items()) {
-      table.push_back({name, FormatScalar(s.value("type", json())),
-                       FormatScalar(s.value("count", json())),
-                       FormatScalar(s.value("nulls", json())), FormatScalar(s.value("min", json())),
-                       FormatScalar(s.value("max", json())), FormatScalar(s.value("mean", json()))});
+      table.push_back(
+          {name, FormatScalar(s.value("type", json())), FormatScalar(s.value("count", json())),
+           FormatScalar(s.value("nulls", json())), FormatScalar(s.value("min", json())),
+           FormatScalar(s.value("max", json())), FormatScalar(s.value("mean", json()))});
     }
     ctx.out() << FormatTable({"FEATURE", "TYPE", "COUNT", "NULLS", "MIN", "MAX", "MEAN"}, table);
   }
@@ -247,9 +250,8 @@ Status RunHistorical(CommandContext& ctx, const HistoricalArgs& args) {
   if (text.empty()) return UsageError(args.entities + " is empty");
   if (args.features.empty()) return UsageError("--features needs at least one view:feature");
   ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
-  QueryParams query = {{"features", args.features},
-                       {"save_as", args.save_as},
-                       {"description", args.description}};
+  QueryParams query = {
+      {"features", args.features}, {"save_as", args.save_as}, {"description", args.description}};
   if (args.full_feature_names) query.emplace_back("full_feature_names", "true");
   bool quiet = ctx.json() || args.output == "-";
   // A long upload says so first; on its own line, so that an error still reads as one line.
@@ -271,16 +273,16 @@ Status RunHistorical(CommandContext& ctx, const HistoricalArgs& args) {
     std::cerr << rows << " rows joined (" << header("x-join-ms") << " ms on the server); "
               << Megabytes(text.size()) << " sent, " << Megabytes(response.body.size())
               << " received, " << static_cast<int64_t>(secs * 1000) << " ms in all, "
-              << static_cast<int64_t>(static_cast<double>(n) / std::max(secs, 1e-9))
-              << " rows/s\n";
+              << static_cast<int64_t>(static_cast<double>(n) / std::max(secs, 1e-9)) << " rows/s\n";
   }
   RETURN_IF_ERROR(WriteLocalFile(args.output, response.body));
-  json summary = {{"rows", rows.empty() ? json(nullptr) : json(std::stoll(rows))},
-                  {"output", args.output},
-                  {"bytes", response.body.size()},
-                  {"dataset", header("x-dataset").empty() ? json(nullptr) : json(header("x-dataset"))},
-                  {"sha256", header("x-dataset-sha256").empty() ? json(nullptr)
-                                                                 : json(header("x-dataset-sha256"))}};
+  json summary = {
+      {"rows", rows.empty() ? json(nullptr) : json(std::stoll(rows))},
+      {"output", args.output},
+      {"bytes", response.body.size()},
+      {"dataset", header("x-dataset").empty() ? json(nullptr) : json(header("x-dataset"))},
+      {"sha256",
+       header("x-dataset-sha256").empty() ? json(nullptr) : json(header("x-dataset-sha256"))}};
   if (ctx.json()) {
     ctx.out() << summary.dump(2) << "\n";
   } else if (args.output != "-") {
@@ -303,11 +305,33 @@ Result<std::pair<std::string, int64_t>> NameAtVersion(const std::string& text, i
   return std::make_pair(text.substr(0, at), v);
 }
 
+// "a, b" from a list of strings.
+std::string JoinNames(const json& list) {
+  std::string out;
+  for (const json& v : list) {
+    if (!out.empty()) out += ", ";
+    out += v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  return out;
+}
+
+// "zone_demand@1, weather@3" from [{"name", "version"}].
+std::string ViewVersions(const json& list) {
+  std::string out;
+  for (const json& v : list) {
+    if (!out.empty()) out += ", ";
+    out += v.value("name", "") + "@" + std::to_string(v.value("version", 0));
+  }
+  return out;
+}
+
 std::vector<Column> ViewColumns() {
   return {FieldColumn("NAME", "name"),
           FieldColumn("VERSION", "version"),
-          FieldColumn("ENTITIES", "entities"),
-          Column{"FEATURES", [](const json& v) {
+          Column{"ENTITIES",
+                 [](const json& v) { return JoinNames(v.value("entities", json::array())); }},
+          Column{"FEATURES",
+                 [](const json& v) {
                    return std::to_string(v.value("features", json::array()).size());
                  }},
           FieldColumn("TTL_S", "ttl_seconds"),
@@ -316,18 +340,22 @@ std::vector<Column> ViewColumns() {
 }
 
 std::vector<Column> DatasetColumns() {
-  return {FieldColumn("NAME", "name"),       FieldColumn("VERSION", "version"),
-          FieldColumn("ROWS", "rows"),       Column{"SHA256", [](const json& d) {
-                                                 return d.value("sha256", "").substr(0, 12);
-                                               }},
-          FieldColumn("FEATURE_VIEWS", "feature_views"), FieldColumn("CREATED", "created_ms"),
-          FieldColumn("BY", "created_by")};
+  return {
+      FieldColumn("NAME", "name"),
+      FieldColumn("VERSION", "version"),
+      FieldColumn("ROWS", "rows"),
+      Column{"SHA256", [](const json& d) { return d.value("sha256", "").substr(0, 12); }},
+      Column{"FEATURE_VIEWS",
+             [](const json& d) { return ViewVersions(d.value("feature_views", json::array())); }},
+      FieldColumn("CREATED", "created_ms"),
+      FieldColumn("BY", "created_by")};
 }
 
 }  // namespace
 
 void AddFeaturesCommands(CLI::App& app, CommandContext& ctx) {
-  CLI::App* group = app.add_subcommand("features", "The feature store: definitions, ingest, training sets");
+  CLI::App* group =
+      app.add_subcommand("features", "The feature store: definitions, ingest, training sets");
   group->require_subcommand(1);
   {
     auto args = std::make_shared<ApplyArgs>();
@@ -396,23 +424,23 @@ void AddFeaturesCommands(CLI::App& app, CommandContext& ctx) {
       view.erase("versions");
       view.erase("features");
       ctx.out() << FormatObject(view) << "\nfeatures:\n";
-      ctx.out() << FormatList({FieldColumn("NAME", "name"), FieldColumn("TYPE", "type"),
-                               Column{"RULES", [](const json& f) {
-                                        return f.contains("rules") ? f["rules"].dump() : "-";
-                                      }},
-                               FieldColumn("DESCRIPTION", "description")},
-                              features);
+      ctx.out() << FormatList(
+          {FieldColumn("NAME", "name"), FieldColumn("TYPE", "type"),
+           Column{"RULES",
+                  [](const json& f) { return f.contains("rules") ? f["rules"].dump() : "-"; }},
+           FieldColumn("DESCRIPTION", "description")},
+          features);
       if (!versions.empty()) {
         ctx.out() << "\nversions:\n";
-        ctx.out() << FormatList({FieldColumn("VERSION", "version"),
-                                 Column{"FEATURES", [](const json& v) {
-                                          return std::to_string(
-                                              v.value("features", json::array()).size());
-                                        }},
-                                 FieldColumn("TTL_S", "ttl_seconds"),
-                                 FieldColumn("CREATED", "created_ms"),
-                                 FieldColumn("BY", "created_by")},
-                                versions);
+        ctx.out() << FormatList(
+            {FieldColumn("VERSION", "version"),
+             Column{"FEATURES",
+                    [](const json& v) {
+                      return std::to_string(v.value("features", json::array()).size());
+                    }},
+             FieldColumn("TTL_S", "ttl_seconds"), FieldColumn("CREATED", "created_ms"),
+             FieldColumn("BY", "created_by")},
+            versions);
       }
       return Status::Ok();
     });
@@ -422,18 +450,19 @@ void AddFeaturesCommands(CLI::App& app, CommandContext& ctx) {
     CLI::App* cmd = group->add_subcommand("entities", "List entities");
     AddLimitOption(cmd, limit.get());
     OnRun(cmd, ctx, [&ctx, limit]() {
-      return ListAndPrint(ctx, "/api/v1/entities", {}, *limit,
-                          {FieldColumn("NAME", "name"),
-                           Column{"JOIN_KEYS", [](const json& e) {
-                                    std::string out;
-                                    for (const json& k : e.value("join_keys", json::array())) {
-                                      if (!out.empty()) out += ", ";
-                                      out += k.value("name", "") + ":" + k.value("type", "");
-                                    }
-                                    return out;
-                                  }},
-                           FieldColumn("DESCRIPTION", "description"),
-                           FieldColumn("CREATED", "created_ms")});
+      return ListAndPrint(
+          ctx, "/api/v1/entities", {}, *limit,
+          {FieldColumn("NAME", "name"),
+           Column{"JOIN_KEYS",
+                  [](const json& e) {
+                    std::string out;
+                    for (const json& k : e.value("join_keys", json::array())) {
+                      if (!out.empty()) out += ", ";
+                      out += k.value("name", "") + ":" + k.value("type", "");
+                    }
+                    return out;
+                  }},
+           FieldColumn("DESCRIPTION", "description"), FieldColumn("CREATED", "created_ms")});
     });
   }
   {
@@ -446,11 +475,11 @@ void AddFeaturesCommands(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("VIEW", args->view, "feature view")->required();
     AddLimitOption(cmd, &args->limit);
     OnRun(cmd, ctx, [&ctx, args]() {
-      return ListAndPrint(
-          ctx, "/api/v1/feature-views/" + EncodeSegment(args->view) + "/ingests", {}, args->limit,
-          {FieldColumn("ID", "id"), FieldColumn("VERSION", "view_version"),
-           FieldColumn("ROWS", "rows"), FieldColumn("CREATED", "created_ms"),
-           FieldColumn("BY", "created_by")});
+      return ListAndPrint(ctx, "/api/v1/feature-views/" + EncodeSegment(args->view) + "/ingests",
+                          {}, args->limit,
+                          {FieldColumn("ID", "id"), FieldColumn("VERSION", "view_version"),
+                           FieldColumn("ROWS", "rows"), FieldColumn("CREATED", "created_ms"),
+                           FieldColumn("BY", "created_by")});
     });
   }
 }
@@ -523,23 +552,20 @@ void AddDatasetsCommands(CLI::App& app, CommandContext& ctx) {
       ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
       QueryParams q;
       if (nv.second > 0) q.emplace_back("version", std::to_string(nv.second));
-      ASSIGN_OR_RETURN(json l, api->Call("GET", WithQuery("/api/v1/datasets/" +
-                                                              EncodeSegment(nv.first) + "/lineage",
-                                                          q)));
+      ASSIGN_OR_RETURN(
+          json l,
+          api->Call("GET",
+                    WithQuery("/api/v1/datasets/" + EncodeSegment(nv.first) + "/lineage", q)));
       if (ctx.json()) {
         ctx.PrintObject(l);
         return Status::Ok();
       }
       const json& d = l["dataset"];
-      std::string views;
-      for (const json& v : l.value("feature_views", json::array())) {
-        if (!views.empty()) views += ", ";
-        views += v.value("name", "") + "@" + std::to_string(v.value("version", 0));
-      }
+      std::string views = ViewVersions(l.value("feature_views", json::array()));
       ctx.out() << "feature views: " << (views.empty() ? "-" : views) << "\n";
-      ctx.out() << "dataset:       " << d.value("name", "") << "@" << d.value("version", 0)
-                << " (" << d.value("rows", 0) << " rows, sha256 "
-                << d.value("sha256", "").substr(0, 12) << ")\n";
+      ctx.out() << "dataset:       " << d.value("name", "") << "@" << d.value("version", 0) << " ("
+                << d.value("rows", 0) << " rows, sha256 " << d.value("sha256", "").substr(0, 12)
+                << ")\n";
       std::string runs;
       for (const json& r : l.value("runs", json::array())) {
         if (!runs.empty()) runs += ", ";

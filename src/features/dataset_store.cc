@@ -39,7 +39,8 @@ Dataset FromRow(const SqlRow& row) {
   }
   Json views = Json::parse(row.Text(7), nullptr, false);
   if (views.is_array()) {
-    for (const Json& v : views) d.feature_views.push_back({v.value("name", ""), v.value("version", 0)});
+    for (const Json& v : views)
+      d.feature_views.push_back({v.value("name", ""), v.value("version", 0)});
   }
   d.description = row.String(8);
   d.created_by = row.String(9);
@@ -97,15 +98,17 @@ Result<DatasetSaveResult> DatasetStore::Save(const auth::Principal& actor, const
     }
     result.created = true;
     d.version = latest ? latest->version + 1 : 1;
-    RETURN_IF_ERROR(tx.Exec(
-        "INSERT INTO datasets (name, version, sha256, size, rows, columns, feature_refs,"
-        " feature_views, description, created_by, created_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {std::string_view(d.name), d.version, std::string_view(d.sha256), d.size, d.rows,
-         std::string_view(columns), std::string_view(refs), std::string_view(views),
-         std::string_view(d.description), std::string_view(d.created_by), d.created_ms}));
-    Json details = {{"version", d.version},   {"sha256", d.sha256},
-                    {"rows", d.rows},         {"feature_refs", d.feature_refs},
+    RETURN_IF_ERROR(
+        tx.Exec("INSERT INTO datasets (name, version, sha256, size, rows, columns, feature_refs,"
+                " feature_views, description, created_by, created_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                {std::string_view(d.name), d.version, std::string_view(d.sha256), d.size, d.rows,
+                 std::string_view(columns), std::string_view(refs), std::string_view(views),
+                 std::string_view(d.description), std::string_view(d.created_by), d.created_ms}));
+    Json details = {{"version", d.version},
+                    {"sha256", d.sha256},
+                    {"rows", d.rows},
+                    {"feature_refs", d.feature_refs},
                     {"feature_views", ViewsJson(d.feature_views)}};
     return auth::AuditLog::Append(tx, actor.name, "dataset.create",
                                   "datasets/" + d.name + "/versions/" + std::to_string(d.version),

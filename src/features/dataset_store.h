@@ -44,7 +44,7 @@ struct Dataset {
   int64_t size = 0;    // bytes
   int64_t rows = 0;
   std::vector<std::string> columns;
-  std::vector<std::string> feature_refs;    // "view:feature", as asked for
+  std::vector<std::string> feature_refs;      // "view:feature", as asked for
   std::vector<ViewVersionRef> feature_views;  // by name
   std::string description;
   std::string created_by;

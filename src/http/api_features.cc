@@ -244,22 +244,22 @@ void AddFeatureRoutes(Router& router, service::PlinthService& service) {
     out["versions"] = std::move(list);
     return JsonResponse(200, out);
   });
-  router.Add("GET", "/api/v1/feature-views/{name}/versions/{v}", Role::kViewer,
-             [&reg](Request& req) {
-               RESPOND_ASSIGN(int64_t v, IntParam(req, "v"));
-               RESPOND_ASSIGN(auto view, reg.GetFeatureView(req.Param("name"), static_cast<int>(v)));
-               return JsonResponse(200, ToJson(view));
-             });
+  router.Add(
+      "GET", "/api/v1/feature-views/{name}/versions/{v}", Role::kViewer, [&reg](Request& req) {
+        RESPOND_ASSIGN(int64_t v, IntParam(req, "v"));
+        RESPOND_ASSIGN(auto view, reg.GetFeatureView(req.Param("name"), static_cast<int>(v)));
+        return JsonResponse(200, ToJson(view));
+      });
 
   // ---- ingest ------------------------------------------------------------------------------
   router.Add("POST", "/api/v1/feature-views/{name}/ingest", Role::kScientist,
              [&store](Request& req) {
                auto format = features::ParseBatchFormat(MediaType(req.content_type));
                if (!format.ok()) {
-                 return ErrorResponse(UnsupportedMediaType(
-                     "ingest takes CSV (Content-Type: text/csv) or JSON lines "
-                     "(application/x-ndjson or application/jsonl), not '" +
-                     req.content_type.substr(0, 100) + "'"));
+                 return ErrorResponse(
+                     UnsupportedMediaType("ingest takes CSV (Content-Type: text/csv) or JSON lines "
+                                          "(application/x-ndjson or application/jsonl), not '" +
+                                          req.content_type.substr(0, 100) + "'"));
                }
                RESPOND_ASSIGN(features::IngestResult result,
                               store.Ingest(req.principal, req.Param("name"), *format, req.body));
@@ -273,121 +273,126 @@ void AddFeatureRoutes(Router& router, service::PlinthService& service) {
   });
 
   // ---- historical features (training sets) --------------------------------------------------
-  router.Add("POST", "/api/v1/features/historical", Role::kViewer,
-             [&store, &datasets](Request& req) {
-    Format request_format;
-    std::vector<std::string> refs;
-    std::optional<std::string> save_as, description;
-    features::HistoricalOptions options;
-    ordered_json json_rows;  // the request's entity rows, when given as JSON objects
-    features::EntityTable entities;
-    if (IsCsv(req.content_type)) {
-      request_format = Format::kCsv;
-      if (auto f = req.Query("features")) refs = SplitRefs(*f);
-      if (refs.empty()) refs = SplitRefs(req.feature_refs);
-      if (refs.empty()) {
-        return ErrorResponse(InvalidArgument(
-            "name the features with ?features=view:feature,... or an X-Feature-Refs header"));
-      }
-      if (auto s = req.Query("save_as")) save_as = std::string(*s);
-      if (auto d = req.Query("description")) description = std::string(*d);
-      RESPOND_ASSIGN(options.full_feature_names, Flag(req, nullptr, "full_feature_names"));
-      RESPOND_ASSIGN(entities, features::EntityTable::FromCsv(std::string(req.body)));
-    } else if (IsJson(req.content_type)) {
-      request_format = Format::kJson;
-      RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
-      for (const auto& [k, v] : body.items()) {
-        static const std::set<std::string> kKnown = {"entities", "entities_csv", "features",
-                                                     "save_as", "description",
-                                                     "full_feature_names"};
-        if (!kKnown.count(k)) {
-          return ErrorResponse(InvalidArgument("unknown field '" + k + "'; the fields are "
-                                               "entities or entities_csv, features, save_as, "
-                                               "description, full_feature_names"));
+  router.Add(
+      "POST", "/api/v1/features/historical", Role::kViewer, [&store, &datasets](Request& req) {
+        Format request_format;
+        std::vector<std::string> refs;
+        std::optional<std::string> save_as, description;
+        features::HistoricalOptions options;
+        ordered_json json_rows;  // the request's entity rows, when given as JSON objects
+        features::EntityTable entities;
+        if (IsCsv(req.content_type)) {
+          request_format = Format::kCsv;
+          if (auto f = req.Query("features")) refs = SplitRefs(*f);
+          if (refs.empty()) refs = SplitRefs(req.feature_refs);
+          if (refs.empty()) {
+            return ErrorResponse(InvalidArgument(
+                "name the features with ?features=view:feature,... or an X-Feature-Refs header"));
+          }
+          if (auto s = req.Query("save_as")) save_as = std::string(*s);
+          if (auto d = req.Query("description")) description = std::string(*d);
+          RESPOND_ASSIGN(options.full_feature_names, Flag(req, nullptr, "full_feature_names"));
+          RESPOND_ASSIGN(entities, features::EntityTable::FromCsv(std::string(req.body)));
+        } else if (IsJson(req.content_type)) {
+          request_format = Format::kJson;
+          RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
+          for (const auto& [k, v] : body.items()) {
+            static const std::set<std::string> kKnown = {"entities",    "entities_csv",
+                                                         "features",    "save_as",
+                                                         "description", "full_feature_names"};
+            if (!kKnown.count(k)) {
+              return ErrorResponse(InvalidArgument("unknown field '" + k +
+                                                   "'; the fields are "
+                                                   "entities or entities_csv, features, save_as, "
+                                                   "description, full_feature_names"));
+            }
+          }
+          auto f = body.find("features");
+          if (f == body.end() || !f->is_array()) {
+            return ErrorResponse(
+                InvalidArgument("'features' must be a list of \"view:feature\" refs"));
+          }
+          for (const auto& r : *f) {
+            if (!r.is_string()) {
+              return ErrorResponse(
+                  InvalidArgument("'features' must be a list of \"view:feature\" refs"));
+            }
+            refs.push_back(r.get<std::string>());
+          }
+          RESPOND_ASSIGN(save_as, OptionalString(body, "save_as"));
+          RESPOND_ASSIGN(description, OptionalString(body, "description"));
+          RESPOND_ASSIGN(options.full_feature_names, Flag(req, &body, "full_feature_names"));
+          bool has_rows = body.contains("entities"), has_csv = body.contains("entities_csv");
+          if (has_rows == has_csv) {
+            return ErrorResponse(InvalidArgument(
+                "give the entity rows as either 'entities' (a list of objects) or 'entities_csv'"));
+          }
+          if (has_rows) {
+            // Parsed again keeping key order: the columns are the keys in the order they come.
+            json_rows = ordered_json::parse(req.body, nullptr, false)["entities"];
+            RESPOND_ASSIGN(entities, EntitiesFromJsonRows(json_rows));
+          } else {
+            if (!body["entities_csv"].is_string()) {
+              return ErrorResponse(InvalidArgument("'entities_csv' must be a string of CSV"));
+            }
+            RESPOND_ASSIGN(entities,
+                           features::EntityTable::FromCsv(body["entities_csv"].get<std::string>()));
+          }
+        } else {
+          return ErrorResponse(UnsupportedMediaType(
+              "historical features take entity rows as CSV (text/csv) or JSON (application/json), "
+              "not '" +
+              req.content_type.substr(0, 100) + "'"));
         }
-      }
-      auto f = body.find("features");
-      if (f == body.end() || !f->is_array()) {
-        return ErrorResponse(InvalidArgument("'features' must be a list of \"view:feature\" refs"));
-      }
-      for (const auto& r : *f) {
-        if (!r.is_string()) {
-          return ErrorResponse(InvalidArgument("'features' must be a list of \"view:feature\" refs"));
+        RESPOND_ASSIGN(Format out_format, ResponseFormat(req, request_format));
+        if (save_as && !auth::RoleAllows(req.principal.role, Role::kScientist)) {
+          // Reading features needs viewer; saving a dataset is a change and needs scientist.
+          return ErrorResponse(PermissionDenied("token '" + req.principal.name + "' has role " +
+                                                auth::RoleName(req.principal.role) +
+                                                "; saving a dataset needs scientist or higher"));
         }
-        refs.push_back(r.get<std::string>());
-      }
-      RESPOND_ASSIGN(save_as, OptionalString(body, "save_as"));
-      RESPOND_ASSIGN(description, OptionalString(body, "description"));
-      RESPOND_ASSIGN(options.full_feature_names, Flag(req, &body, "full_feature_names"));
-      bool has_rows = body.contains("entities"), has_csv = body.contains("entities_csv");
-      if (has_rows == has_csv) {
-        return ErrorResponse(InvalidArgument(
-            "give the entity rows as either 'entities' (a list of objects) or 'entities_csv'"));
-      }
-      if (has_rows) {
-        // Parsed again keeping key order: the columns are the keys in the order they come.
-        json_rows = ordered_json::parse(req.body, nullptr, false)["entities"];
-        RESPOND_ASSIGN(entities, EntitiesFromJsonRows(json_rows));
-      } else {
-        if (!body["entities_csv"].is_string()) {
-          return ErrorResponse(InvalidArgument("'entities_csv' must be a string of CSV"));
+        std::vector<features::ViewVersionRef> views;
+        int64_t start = NowMs();
+        RESPOND_ASSIGN(features::TrainingSet set,
+                       store.GetHistoricalFeatures(std::move(entities), refs, options, &views));
+        int64_t join_ms = NowMs() - start;
+        std::string csv;
+        if (out_format == Format::kCsv || save_as) csv = set.ToCsv();
+        std::optional<features::Dataset> saved;
+        if (save_as) {
+          features::NewDataset spec;
+          spec.name = *save_as;
+          spec.description = description.value_or("");
+          spec.rows = static_cast<int64_t>(set.num_rows());
+          spec.columns = set.columns();
+          spec.feature_refs = refs;
+          spec.feature_views = views;
+          RESPOND_ASSIGN(auto result, datasets.Save(req.principal, spec, csv));
+          saved = result.dataset;
         }
-        RESPOND_ASSIGN(entities,
-                       features::EntityTable::FromCsv(body["entities_csv"].get<std::string>()));
-      }
-    } else {
-      return ErrorResponse(UnsupportedMediaType(
-          "historical features take entity rows as CSV (text/csv) or JSON (application/json), "
-          "not '" + req.content_type.substr(0, 100) + "'"));
-    }
-    RESPOND_ASSIGN(Format out_format, ResponseFormat(req, request_format));
-    if (save_as && !auth::RoleAllows(req.principal.role, Role::kScientist)) {
-      // Reading features needs viewer; saving a dataset is a change and needs scientist.
-      return ErrorResponse(PermissionDenied("token '" + req.principal.name + "' has role " +
-                                            auth::RoleName(req.principal.role) +
-                                            "; saving a dataset needs scientist or higher"));
-    }
-    std::vector<features::ViewVersionRef> views;
-    int64_t start = NowMs();
-    RESPOND_ASSIGN(features::TrainingSet set,
-                   store.GetHistoricalFeatures(std::move(entities), refs, options, &views));
-    int64_t join_ms = NowMs() - start;
-    std::string csv;
-    if (out_format == Format::kCsv || save_as) csv = set.ToCsv();
-    std::optional<features::Dataset> saved;
-    if (save_as) {
-      features::NewDataset spec;
-      spec.name = *save_as;
-      spec.description = description.value_or("");
-      spec.rows = static_cast<int64_t>(set.num_rows());
-      spec.columns = set.columns();
-      spec.feature_refs = refs;
-      spec.feature_views = views;
-      RESPOND_ASSIGN(auto result, datasets.Save(req.principal, spec, csv));
-      saved = result.dataset;
-    }
-    if (out_format == Format::kCsv) {
-      Response r;
-      r.content_type = "text/csv";
-      r.body = std::move(csv);
-      r.headers.emplace_back("X-Rows", std::to_string(set.num_rows()));
-      r.headers.emplace_back("X-Join-Ms", std::to_string(join_ms));
-      if (saved) {
-        r.headers.emplace_back("X-Dataset", saved->name + "@" + std::to_string(saved->version));
-        r.headers.emplace_back("X-Dataset-Sha256", saved->sha256);
-      }
-      return r;
-    }
-    ordered_json out = {
-        {"columns", set.columns()},
-        {"row_count", set.num_rows()},
-        {"rows", TrainingSetRows(set, json_rows.is_array() ? &json_rows : nullptr)},
-        {"join_ms", join_ms},
-        {"dataset", saved ? ordered_json::parse(ToJson(*saved).dump()) : ordered_json(nullptr)}};
-    Response r;
-    r.body = out.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
-    return r;
-  });
+        if (out_format == Format::kCsv) {
+          Response r;
+          r.content_type = "text/csv";
+          r.body = std::move(csv);
+          r.headers.emplace_back("X-Rows", std::to_string(set.num_rows()));
+          r.headers.emplace_back("X-Join-Ms", std::to_string(join_ms));
+          if (saved) {
+            r.headers.emplace_back("X-Dataset", saved->name + "@" + std::to_string(saved->version));
+            r.headers.emplace_back("X-Dataset-Sha256", saved->sha256);
+          }
+          return r;
+        }
+        ordered_json out = {
+            {"columns", set.columns()},
+            {"row_count", set.num_rows()},
+            {"rows", TrainingSetRows(set, json_rows.is_array() ? &json_rows : nullptr)},
+            {"join_ms", join_ms},
+            {"dataset",
+             saved ? ordered_json::parse(ToJson(*saved).dump()) : ordered_json(nullptr)}};
+        Response r;
+        r.body = out.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+        return r;
+      });
 
   // ---- datasets ----------------------------------------------------------------------------
   router.Add("GET", "/api/v1/datasets", Role::kViewer, [&datasets](Request& req) {
@@ -481,31 +486,30 @@ void AddFeatureRoutes(Router& router, service::PlinthService& service) {
     for (const auto& i : inputs) items.push_back(ToJson(i));
     return JsonResponse(200, {{"items", items}, {"next_page_token", ""}});
   });
-  router.Add("GET", "/api/v1/models/{name}/versions/{v}/lineage", Role::kViewer,
-             [&service](Request& req) {
-               RESPOND_ASSIGN(int64_t v, IntParam(req, "v"));
-               RESPOND_ASSIGN(auto lineage,
-                              service::LineageOfModelVersion(service, req.Param("name"), v));
-               json out = {{"model_version", ToJson(lineage.version)}};
-               out["run"] = lineage.run ? ToJson(*lineage.run) : json(nullptr);
-               json inputs = json::array();
-               for (const auto& i : lineage.inputs) inputs.push_back(ToJson(i));
-               out["inputs"] = std::move(inputs);
-               json ds = json::array();
-               json views = json::array();
-               std::set<std::pair<std::string, int>> seen;
-               for (const auto& d : lineage.datasets) {
-                 ds.push_back(ToJson(d));
-                 for (const auto& fv : d.feature_views) {
-                   if (seen.insert({fv.name, fv.version}).second) {
-                     views.push_back({{"name", fv.name}, {"version", fv.version}});
-                   }
-                 }
-               }
-               out["datasets"] = std::move(ds);
-               out["feature_views"] = std::move(views);
-               return JsonResponse(200, out);
-             });
+  router.Add(
+      "GET", "/api/v1/models/{name}/versions/{v}/lineage", Role::kViewer, [&service](Request& req) {
+        RESPOND_ASSIGN(int64_t v, IntParam(req, "v"));
+        RESPOND_ASSIGN(auto lineage, service::LineageOfModelVersion(service, req.Param("name"), v));
+        json out = {{"model_version", ToJson(lineage.version)}};
+        out["run"] = lineage.run ? ToJson(*lineage.run) : json(nullptr);
+        json inputs = json::array();
+        for (const auto& i : lineage.inputs) inputs.push_back(ToJson(i));
+        out["inputs"] = std::move(inputs);
+        json ds = json::array();
+        json views = json::array();
+        std::set<std::pair<std::string, int>> seen;
+        for (const auto& d : lineage.datasets) {
+          ds.push_back(ToJson(d));
+          for (const auto& fv : d.feature_views) {
+            if (seen.insert({fv.name, fv.version}).second) {
+              views.push_back({{"name", fv.name}, {"version", fv.version}});
+            }
+          }
+        }
+        out["datasets"] = std::move(ds);
+        out["feature_views"] = std::move(views);
+        return JsonResponse(200, out);
+      });
 }
 
 }  // namespace plinth::http

@@ -38,9 +38,9 @@ Result<DatasetLineage> LineageOfDataset(PlinthService& service, const std::strin
                                         std::optional<int64_t> version) {
   DatasetLineage out;
   ASSIGN_OR_RETURN(out.dataset, service.datasets().Get(name, version));
-  ASSIGN_OR_RETURN(std::vector<std::string> run_ids,
-                   service.tracking().RunsWithInput(kDatasetKind, out.dataset.name,
-                                                    out.dataset.version));
+  ASSIGN_OR_RETURN(
+      std::vector<std::string> run_ids,
+      service.tracking().RunsWithInput(kDatasetKind, out.dataset.name, out.dataset.version));
   for (const std::string& id : run_ids) {
     ASSIGN_OR_RETURN(tracking::Run run, service.tracking().GetRun(id));
     out.runs.push_back(std::move(run));

@@ -28,7 +28,7 @@ struct ModelVersionLineage {
 // A dataset version's place: where it came from (dataset.feature_views) and what used it.
 struct DatasetLineage {
   features::Dataset dataset;
-  std::vector<tracking::Run> runs;                   // that recorded it as an input
+  std::vector<tracking::Run> runs;                     // that recorded it as an input
   std::vector<registry::ModelVersion> model_versions;  // registered from those runs
 };
 

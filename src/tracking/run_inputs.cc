@@ -24,17 +24,17 @@ Result<RunInput> TrackingStore::LogInput(const auth::Principal& actor, const std
   RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) -> Status {
     ASSIGN_OR_RETURN(Run run, LoadRun(tx, run_id));
     bool known = false;
-    RETURN_IF_ERROR(tx.Query(
-        "SELECT digest, created_by, created_ms FROM run_inputs"
-        " WHERE run_id = ? AND kind = ? AND name = ? AND version = ?",
-        {std::string_view(run_id), std::string_view(input.kind), std::string_view(input.name),
-         input.version},
-        [&](const SqlRow& row) {
-          known = true;
-          out.digest = row.String(0);
-          out.created_by = row.String(1);
-          out.created_ms = row.Int(2);
-        }));
+    RETURN_IF_ERROR(
+        tx.Query("SELECT digest, created_by, created_ms FROM run_inputs"
+                 " WHERE run_id = ? AND kind = ? AND name = ? AND version = ?",
+                 {std::string_view(run_id), std::string_view(input.kind),
+                  std::string_view(input.name), input.version},
+                 [&](const SqlRow& row) {
+                   known = true;
+                   out.digest = row.String(0);
+                   out.created_by = row.String(1);
+                   out.created_ms = row.Int(2);
+                 }));
     if (known) return Status::Ok();
     RETURN_IF_ERROR(tx.Exec(
         "INSERT INTO run_inputs (run_id, kind, name, version, digest, created_by, created_ms)"
@@ -42,10 +42,8 @@ Result<RunInput> TrackingStore::LogInput(const auth::Principal& actor, const std
         {std::string_view(run_id), std::string_view(out.kind), std::string_view(out.name),
          out.version, std::string_view(out.digest), std::string_view(out.created_by),
          out.created_ms}));
-    nlohmann::json details = {{"kind", out.kind},
-                              {"name", out.name},
-                              {"version", out.version},
-                              {"digest", out.digest}};
+    nlohmann::json details = {
+        {"kind", out.kind}, {"name", out.name}, {"version", out.version}, {"digest", out.digest}};
     if (!run.data_version) {
       std::string data_version = out.kind + ":" + out.name + "@" + std::to_string(out.version);
       RETURN_IF_ERROR(tx.Exec("UPDATE runs SET data_version = ? WHERE id = ?",

@@ -9,7 +9,9 @@
 namespace plinth::cli {
 namespace {
 
-std::string Join(const TextBatches& b, size_t i) { return std::string(b.header) + std::string(b.bodies[i]); }
+std::string Join(const TextBatches& b, size_t i) {
+  return std::string(b.header) + std::string(b.bodies[i]);
+}
 
 TEST(BatchSplit, OneBatchWhenTheFileFits) {
   TextBatches b = SplitTextBatches("a,b\n1,2\n3,4\n", true, 1000);

@@ -89,7 +89,8 @@ TEST(FeatureSpec, RejectsEmptyAndWrongShapes) {
 }
 
 TEST(FeatureSpec, RejectsUnknownSectionsMissingAndRepeatedNames) {
-  ExpectError("entities: []\nfeature_view:\n  - name: v\n", "spec.yaml:2: unknown section 'feature_view'");
+  ExpectError("entities: []\nfeature_view:\n  - name: v\n",
+              "spec.yaml:2: unknown section 'feature_view'");
   ExpectError("entities:\n  - join_keys: [a]\n", "spec.yaml:2: entities[0] has no name");
   ExpectError("feature_views:\n  - name: v\n  - name: w\n  - name: v\n",
               "spec.yaml:4: feature_views[2] declares 'v' a second time");
