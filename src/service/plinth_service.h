@@ -9,6 +9,7 @@
 #include "features/feature_store.h"
 #include "registry/model_registry.h"
 #include "serving/endpoint_manager.h"
+#include "serving/rollout_controller.h"
 #include "storage/blob_store.h"
 #include "storage/metadata_store.h"
 #include "tracking/tracking_store.h"
@@ -33,6 +34,7 @@ class PlinthService {
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
+  serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
   storage::BlobStore& blobs() { return blobs_; }
 
@@ -50,6 +52,8 @@ class PlinthService {
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
   std::unique_ptr<features::FeatureStore> features_;
+  // Last: its thread stops before anything it uses goes away.
+  std::unique_ptr<serving::RolloutController> rollouts_;
 };
 
 }  // namespace plinth::service
