@@ -16,13 +16,13 @@ namespace {
 
 // Automatic decisions (steps, promotion, rollback) are audited under this actor.
 const auth::Principal& System() {
-  static const auth::Principal* system = [] {
-    auto* p = new auth::Principal();
-    p->name = "system";
-    p->role = auth::Role::kAdmin;
+  static const auth::Principal system = [] {
+    auth::Principal p;
+    p.name = "system";
+    p.role = auth::Role::kAdmin;
     return p;
   }();
-  return *system;
+  return system;
 }
 
 }  // namespace
