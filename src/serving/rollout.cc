@@ -48,6 +48,11 @@ Result<std::optional<double>> Limit(const json& body, const char* key,
 
 json OptionalNumber(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
+// A percentage: an integer when it is one (5, not 5.0).
+json Percent(double p) {
+  return p == std::floor(p) && std::fabs(p) < 1e15 ? json(static_cast<int64_t>(p)) : json(p);
+}
+
 json WindowJson(const WindowStats& w) {
   return {{"requests", w.requests},       {"errors", w.errors},
           {"error_rate", w.error_rate},   {"p99_ms", w.p99_ms},
@@ -145,7 +150,7 @@ double Rollout::percent() const {
 json RolloutToJson(const Rollout& r) {
   json history = json::array();
   for (const RolloutStep& s : r.history) {
-    history.push_back({{"percent", s.percent},
+    history.push_back({{"percent", Percent(s.percent)},
                        {"started_ms", s.started_ms},
                        {"ended_ms", s.ended_ms == 0 ? json(nullptr) : json(s.ended_ms)},
                        {"outcome", s.outcome},
@@ -161,13 +166,15 @@ json RolloutToJson(const Rollout& r) {
               {"message", r.reason->message}};
   }
   const RolloutGuards& g = r.request.guards;
+  json steps = json::array();
+  for (double p : r.request.steps) steps.push_back(Percent(p));
   json out = {{"id", r.id},
               {"endpoint", r.endpoint},
               {"model", r.request.canary.model},
               {"version", r.canary_version},
               {"alias", r.request.canary.alias ? json(*r.request.canary.alias) : json(nullptr)},
               {"primary_variant", r.primary_variant},
-              {"steps", r.request.steps},
+              {"steps", steps},
               {"step_seconds", r.request.step_seconds},
               {"guards",
                {{"max_error_rate", OptionalNumber(g.max_error_rate)},
@@ -176,7 +183,7 @@ json RolloutToJson(const Rollout& r) {
                 {"min_requests", g.min_requests}}},
               {"state", RolloutStateName(r.state)},
               {"step_index", r.step_index},
-              {"percent", r.percent()},
+              {"percent", Percent(r.percent())},
               {"reason", reason},
               {"history", history},
               {"original", EndpointSpecToJson(r.original)},

@@ -247,6 +247,9 @@ def test_abort_conflicts_and_bad_requests(server, model, roles):
                  mentions="max_error_rate")
     assert_error(start(server, ep, model=model, version=2, variant="nope"), 400, mentions="nope")
     assert_error(server.request("POST", f"/api/v1/endpoints/{ep}/rollouts", "not json"), 400)
+    taken = expect(create_endpoint(server, [{"name": "canary", "model": model, "version": 1}]),
+                   201)["name"]
+    assert_error(start(server, taken, model=model, version=2), 409, "conflict", mentions="canary")
     # Only Approved versions.
     pending = uniq("pending")
     expect(register(server, pending, train("reg:squarederror", seed=9, rounds=3)[0]), 201)
