@@ -200,6 +200,9 @@ Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::ApplyHeld(
   auto hold = holds_.find(name);
   if (change.hold == Hold::kAcquire) {
     RETURN_IF_ERROR(CheckNotHeld(name));
+    if (change.if_current && change.if_current != it->second) {
+      return Conflict("endpoint '" + name + "' changed meanwhile; try again");
+    }
     if (!it->second->error.empty()) {
       return FailedPrecondition("endpoint '" + name + "' is not serving: " + it->second->error);
     }

@@ -96,9 +96,12 @@ class EndpointManager {
     Hold hold = Hold::kKeep;
     bool persist = false;
     HeldTx in_tx;
+    // kAcquire only: the table entry the holder based `spec` on; if the endpoint changed since,
+    // the change is Conflict (retry).
+    std::shared_ptr<const LiveEndpoint> if_current;
   };
-  // kAcquire: NotFound for an unknown endpoint, Conflict if it is held, FailedPrecondition if it
-  // is not serving. kKeep/kRelease: Conflict unless `holder` holds it. Resolution errors as
+  // kAcquire: NotFound for an unknown endpoint, Conflict if it is held or is no longer
+  // `if_current`, FailedPrecondition if it is not serving. kKeep/kRelease: Conflict unless `holder` holds it. Resolution errors as
   // Create. On any error nothing is published and the hold is unchanged.
   Result<std::shared_ptr<const LiveEndpoint>> ApplyHeld(const auth::Principal& actor,
                                                         const HeldChange& change);

@@ -180,6 +180,7 @@ Result<json> RolloutController::Start(const auth::Principal& actor, const std::s
   change.holder = active->holder;
   change.spec = CanarySpec(live->spec, request.canary, request.steps[0]);
   change.hold = EndpointManager::Hold::kAcquire;
+  change.if_current = live;
   change.in_tx = [&](SqlTx& tx, const LiveEndpoint& next) -> Status {
     for (const auto& v : next.variants) {
       if (v.name == kCanaryVariant) r.canary_version = v.model->version;
@@ -196,7 +197,9 @@ Result<json> RolloutController::Start(const auth::Principal& actor, const std::s
     if (v.name == kCanaryVariant) active->canary = v.metrics;
     if (v.name == r.primary_variant) active->primary = v.metrics;
   }
-  if (!active->canary || !active->primary) {
+  if (!active->canary || !active->primary) {  // Resolve always sets them; never leave a hold
+    Status restored = endpoints_.RestoreHeld(active->holder, endpoint, nullptr);
+    (void)restored;
     return Internal("endpoint '" + endpoint + "' serves the canary without counters");
   }
   OpenWindow(*active);
