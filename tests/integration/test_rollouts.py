@@ -137,11 +137,14 @@ def served(server, endpoint):
 
 
 def test_rollout_through_load_promotes_with_no_failed_request(server, model):
+    # The guards are on but loose enough for a good version: the canary and the primary see
+    # different rows, and a mean over 10 of them (prediction spread ~3.7) can differ by a few
+    # units; the bad version of the next test is ~50 off.
     ep = new_endpoint(server, model)
     with Traffic(server, ep) as traffic:
         r = expect(start(server, ep, model=model, version=2, steps=[5, 25, 50, 100],
-                         step_seconds=0.5, min_requests=10, max_error_rate=0, max_p99_ms=250,
-                         max_mean_shift=2.0), 201)
+                         step_seconds=0.5, min_requests=10, max_error_rate=0, max_p99_ms=500,
+                         max_mean_shift=8.0), 201)
         assert r["state"] == "running" and r["percent"] == 5 and r["version"] == 2
         assert [v[0] for v in served(server, ep)] == ["main", "canary"]
         final = wait_until_done(server, ep, r["id"])
@@ -322,7 +325,7 @@ def test_cli_rollouts_start_wait_status_abort(server, model):
     ep = new_endpoint(server, model)
     with Traffic(server, ep, threads=2):
         res = run_cli(server, "rollouts", "start", ep, f"{model}:2", "--steps", "50,100",
-                      "--step-seconds", "0.3", "--min-requests", "5", "--max-mean-shift", "2",
+                      "--step-seconds", "0.3", "--min-requests", "5", "--max-mean-shift", "10",
                       "--wait")
     assert res.returncode == 0, res.stdout + res.stderr
     lines = res.stdout.strip().splitlines()
