@@ -10,6 +10,7 @@
 #include "features/feature_store.h"
 #include "registry/model_registry.h"
 #include "serving/endpoint_manager.h"
+#include "serving/rollout_controller.h"
 #include "storage/blob_store.h"
 #include "storage/metadata_store.h"
 #include "tracking/tracking_store.h"
@@ -34,6 +35,7 @@ class PlinthService {
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
+  serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
   features::DatasetStore& datasets() { return datasets_; }
   storage::BlobStore& blobs() { return blobs_; }
@@ -53,6 +55,8 @@ class PlinthService {
   serving::EndpointManager endpoints_;
   std::unique_ptr<features::FeatureStore> features_;
   features::DatasetStore datasets_;
+  // Last: its thread stops before anything it uses goes away.
+  std::unique_ptr<serving::RolloutController> rollouts_;
 };
 
 }  // namespace plinth::service

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import pathlib
-import random
 import signal
 import subprocess
 import time
@@ -486,15 +485,16 @@ def test_kill_9_during_a_large_ingest_leaves_the_batch_whole_or_absent(fresh_ser
     view = uniq("zd")
     expect(srv.request("POST", "/api/v1/feature-views", view_body(view, ent["name"], ttl_seconds=0)),
            201)
-    n = 200_000
+    n = 300_000
     expect(ingest(srv, view, big_batch(n, 1)), 201)
     t0 = time.time()
     expect(ingest(srv, view, big_batch(n, 2)), 201)
     took = time.time() - t0
     assert set(markers(srv, view, n)) == {"2"}
-    rng = random.Random(5)
     outcomes = []
-    for attempt, marker in enumerate((3, 4, 5)):
+    # kill moments from just after the body is sent to past the time an ingest takes, so that
+    # some land inside parsing, sorting, writing or committing and some after
+    for attempt, (marker, delay) in enumerate(zip((3, 4, 5, 6), (0.0, 0.3, 0.6, 1.2))):
         body = big_batch(n, marker)
         sock = connect(srv.port, timeout=30)
         try:
@@ -503,8 +503,7 @@ def test_kill_9_during_a_large_ingest_leaves_the_batch_whole_or_absent(fresh_ser
                                       headers={"Content-Type": "text/csv"},
                                       content_length=len(body)))
             sock.sendall(body)
-            # somewhere inside parsing, sorting, writing or committing
-            time.sleep(rng.uniform(0.0, took * 1.2))
+            time.sleep(delay * took)
             assert srv.stop(signal.SIGKILL) == -signal.SIGKILL
         finally:
             sock.close()
