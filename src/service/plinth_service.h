@@ -7,6 +7,7 @@
 #include "auth/audit_log.h"
 #include "auth/token_store.h"
 #include "features/feature_store.h"
+#include "monitoring/monitoring.h"
 #include "registry/model_registry.h"
 #include "serving/endpoint_manager.h"
 #include "storage/blob_store.h"
@@ -35,6 +36,7 @@ class PlinthService {
   serving::EndpointManager& endpoints() { return endpoints_; }
   features::FeatureStore& features() { return *features_; }
   storage::BlobStore& blobs() { return blobs_; }
+  monitoring::Monitoring& monitoring() { return *monitoring_; }
 
   // Content-addressed upload for direct model registration; audited as upload.create.
   Result<storage::BlobInfo> Upload(const auth::Principal& actor, std::string_view bytes);
@@ -50,6 +52,7 @@ class PlinthService {
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
   std::unique_ptr<features::FeatureStore> features_;
+  std::unique_ptr<monitoring::Monitoring> monitoring_;  // last: its threads stop first
 };
 
 }  // namespace plinth::service
