@@ -60,8 +60,8 @@ void PrintReport(CommandContext& ctx, const json& r) {
   if (r["quality"].is_object()) {
     const json& q = r["quality"];
     out << "quality: " << q.value("metric", "") << " " << Number(q["value"]) << " over "
-        << q.value("count", 0) << " labelled rows (alert " << q.value("alert_when", "")
-        << " " << Number(q["threshold"]) << ")";
+        << q.value("count", 0) << " labelled rows (alert " << q.value("alert_when", "") << " "
+        << Number(q["threshold"]) << ")";
     for (const auto& [variant, v] : q["by_variant"].items()) {
       out << "; " << variant << " " << Number(v["value"]) << " (" << v.value("count", 0) << ")";
     }
@@ -118,7 +118,8 @@ Result<json> MonitorBody(const MonitorArgs& a) {
     body["prediction_drift"] = p;
   }
   if (!a.quality_metric.empty()) {
-    if (a.quality_threshold < 0) return InvalidArgument("--quality-metric needs --quality-threshold");
+    if (a.quality_threshold < 0)
+      return InvalidArgument("--quality-metric needs --quality-threshold");
     body["quality"] = {{"metric", a.quality_metric}, {"threshold", a.quality_threshold}};
   }
   json alert = {{"min_interval_seconds", a.min_interval_seconds}, {"retrain", !a.no_retrain}};
@@ -191,7 +192,8 @@ void AddMonitoringCommands(CLI::App& app, CommandContext& ctx) {
         int64_t end = a->end_ms, start = a->start_ms;
         if (a->last_seconds > 0) {
           end = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
           start = end - a->last_seconds * 1000;
         }
         if (start < 0 || end < 0) {
@@ -205,13 +207,13 @@ void AddMonitoringCommands(CLI::App& app, CommandContext& ctx) {
     CLI::App* list = group->add_subcommand("list", "List baselines (every version)");
     AddLimitOption(list, limit.get());
     OnRun(list, ctx, [&ctx, limit]() -> Status {
-      return ListAndPrint(ctx, "/api/v1/baselines", {}, *limit,
-                          {FieldColumn("NAME", "name"), FieldColumn("VERSION", "version"),
-                           FieldColumn("ROWS", "rows"), FieldColumn("TARGET", "target_column"),
-                           Column{"SOURCE", [](const json& b) {
-                                    return b["source"].value("kind", std::string("-"));
-                                  }},
-                           FieldColumn("CREATED", "created_ms")});
+      return ListAndPrint(
+          ctx, "/api/v1/baselines", {}, *limit,
+          {FieldColumn("NAME", "name"), FieldColumn("VERSION", "version"),
+           FieldColumn("ROWS", "rows"), FieldColumn("TARGET", "target_column"),
+           Column{"SOURCE",
+                  [](const json& b) { return b["source"].value("kind", std::string("-")); }},
+           FieldColumn("CREATED", "created_ms")});
     });
     auto get_name = std::make_shared<std::string>();
     auto get_version = std::make_shared<int64_t>(0);
@@ -255,14 +257,18 @@ void AddMonitoringCommands(CLI::App& app, CommandContext& ctx) {
                        "NAME or NAME:VERSION (default: the model version's baseline)");
     create->add_option("--window-seconds", a->window_seconds, "the window each run looks at");
     create->add_option("--schedule-seconds", a->schedule_seconds, "run every N s (0: on demand)");
-    create->add_option("--drift-method", a->drift_method, "auto, ks, psi, js, wasserstein, chisquare");
+    create->add_option("--drift-method", a->drift_method,
+                       "auto, ks, psi, js, wasserstein, chisquare");
     create->add_option("--drift-threshold", a->drift_threshold, "replaces the method's default");
-    create->add_option("--drift-share", a->drift_share, "share of drifted columns for dataset drift");
-    AddRepeatedOption(create, "--column", &a->columns, "a column to test (repeatable; default all)");
+    create->add_option("--drift-share", a->drift_share,
+                       "share of drifted columns for dataset drift");
+    AddRepeatedOption(create, "--column", &a->columns,
+                      "a column to test (repeatable; default all)");
     create->add_flag("--no-drift", a->no_drift, "no data drift rule");
     create->add_flag("--prediction-drift", a->prediction_drift,
                      "test the model output against the baseline's target column");
-    create->add_option("--prediction-threshold", a->prediction_threshold, "prediction drift threshold");
+    create->add_option("--prediction-threshold", a->prediction_threshold,
+                       "prediction drift threshold");
     create->add_option("--quality-metric", a->quality_metric, "mape, rmse, mae, accuracy, f1, auc");
     create->add_option("--quality-threshold", a->quality_threshold, "alert beyond this value");
     create->add_option("--webhook", a->webhook, "http:// URL that receives alert notifications");
@@ -278,25 +284,26 @@ void AddMonitoringCommands(CLI::App& app, CommandContext& ctx) {
     CLI::App* list = group->add_subcommand("list", "List monitors");
     AddLimitOption(list, limit.get());
     OnRun(list, ctx, [&ctx, limit]() -> Status {
-      return ListAndPrint(ctx, "/api/v1/monitors", {}, *limit,
-                          {FieldColumn("NAME", "name"), FieldColumn("ENDPOINT", "endpoint"),
-                           Column{"BASELINE", [](const json& m) {
-                                    return m["baseline"].is_object()
-                                               ? m["baseline"].value("name", std::string("-"))
-                                               : std::string("(model's)");
-                                  }},
-                           FieldColumn("WINDOW_S", "window_seconds"),
-                           FieldColumn("EVERY_S", "schedule_seconds"),
-                           FieldColumn("LAST_RUN", "last_run_ms")});
+      return ListAndPrint(
+          ctx, "/api/v1/monitors", {}, *limit,
+          {FieldColumn("NAME", "name"), FieldColumn("ENDPOINT", "endpoint"),
+           Column{"BASELINE",
+                  [](const json& m) {
+                    return m["baseline"].is_object() ? m["baseline"].value("name", std::string("-"))
+                                                     : std::string("(model's)");
+                  }},
+           FieldColumn("WINDOW_S", "window_seconds"), FieldColumn("EVERY_S", "schedule_seconds"),
+           FieldColumn("LAST_RUN", "last_run_ms")});
     });
     for (const char* verb : {"show", "delete"}) {
       auto name = std::make_shared<std::string>();
       bool del = std::string(verb) == "delete";
-      CLI::App* cmd = group->add_subcommand(verb, del ? "Delete a monitor and its reports"
-                                                      : "Show a monitor");
+      CLI::App* cmd =
+          group->add_subcommand(verb, del ? "Delete a monitor and its reports" : "Show a monitor");
       cmd->add_option("NAME", *name, "monitor name or id")->required();
       OnRun(cmd, ctx, [&ctx, name, del]() -> Status {
-        return CallAndPrint(ctx, del ? "DELETE" : "GET", "/api/v1/monitors/" + EncodeSegment(*name));
+        return CallAndPrint(ctx, del ? "DELETE" : "GET",
+                            "/api/v1/monitors/" + EncodeSegment(*name));
       });
     }
     auto run_name = std::make_shared<std::string>();
@@ -325,31 +332,34 @@ void AddMonitoringCommands(CLI::App& app, CommandContext& ctx) {
         PrintReport(ctx, items[0]);
         return Status::Ok();
       }
-      ctx.PrintList(items,
-                    {FieldColumn("ID", "id"), FieldColumn("STARTED", "started_ms"),
-                     FieldColumn("TRIGGER", "trigger"), FieldColumn("ROWS", "rows"),
-                     Column{"DATASET_DRIFT", [](const json& r) {
-                              const json& d = r["data_drift"];
-                              if (!d.is_object()) return std::string("-");
-                              return std::string(d["dataset"].value("drift", false) ? "yes" : "no") +
-                                     " (" + std::to_string(d["dataset"].value("drifted_columns", 0)) +
-                                     "/" + std::to_string(d["dataset"].value("tested_columns", 0)) + ")";
-                            }},
-                     Column{"QUALITY", [](const json& r) {
-                              const json& q = r["quality"];
-                              return q.is_object() ? q.value("metric", std::string()) + " " +
-                                                         Number(q["value"])
-                                                   : std::string("-");
-                            }},
-                     Column{"ALERTS", [](const json& r) {
-                              std::string s;
-                              for (const json& a : r.value("alerts", json::array())) {
-                                std::string e = a.value("event", "");
-                                if (e == "clear" || e == "not_evaluated") continue;
-                                s += (s.empty() ? "" : ", ") + a.value("rule", "") + " " + e;
-                              }
-                              return s.empty() ? std::string("-") : s;
-                            }}});
+      ctx.PrintList(
+          items, {FieldColumn("ID", "id"), FieldColumn("STARTED", "started_ms"),
+                  FieldColumn("TRIGGER", "trigger"), FieldColumn("ROWS", "rows"),
+                  Column{"DATASET_DRIFT",
+                         [](const json& r) {
+                           const json& d = r["data_drift"];
+                           if (!d.is_object()) return std::string("-");
+                           return std::string(d["dataset"].value("drift", false) ? "yes" : "no") +
+                                  " (" + std::to_string(d["dataset"].value("drifted_columns", 0)) +
+                                  "/" + std::to_string(d["dataset"].value("tested_columns", 0)) +
+                                  ")";
+                         }},
+                  Column{"QUALITY",
+                         [](const json& r) {
+                           const json& q = r["quality"];
+                           return q.is_object()
+                                      ? q.value("metric", std::string()) + " " + Number(q["value"])
+                                      : std::string("-");
+                         }},
+                  Column{"ALERTS", [](const json& r) {
+                           std::string s;
+                           for (const json& a : r.value("alerts", json::array())) {
+                             std::string e = a.value("event", "");
+                             if (e == "clear" || e == "not_evaluated") continue;
+                             s += (s.empty() ? "" : ", ") + a.value("rule", "") + " " + e;
+                           }
+                           return s.empty() ? std::string("-") : s;
+                         }}});
       return Status::Ok();
     });
   }
@@ -374,7 +384,8 @@ void AddMonitoringCommands(CLI::App& app, CommandContext& ctx) {
                           {FieldColumn("ID", "id"), FieldColumn("MONITOR", "monitor"),
                            FieldColumn("RULE", "rule"), FieldColumn("STATE", "state"),
                            FieldColumn("FIRED", "fired_ms"), FieldColumn("SEEN", "occurrences"),
-                           Column{"WEBHOOK", [](const json& x) {
+                           Column{"WEBHOOK",
+                                  [](const json& x) {
                                     return x["delivery"].value("fire", std::string("-")) + "/" +
                                            x["delivery"].value("resolve", std::string("-"));
                                   }},
@@ -404,7 +415,8 @@ void AddMonitoringCommands(CLI::App& app, CommandContext& ctx) {
       bool has_label = false;
     };
     auto a = std::make_shared<Args>();
-    CLI::App* cmd = app.add_subcommand("feedback", "Send ground-truth labels for captured predictions");
+    CLI::App* cmd =
+        app.add_subcommand("feedback", "Send ground-truth labels for captured predictions");
     cmd->add_option("ENDPOINT", a->endpoint, "endpoint name")->required();
     cmd->add_option("FILE", a->file, "CSV of request_id,label rows");
     cmd->add_option("--request-id", a->request_id, "one request id (with --label)");

@@ -100,16 +100,16 @@ void AddMonitoringRoutes(Router& router, service::PlinthService& service) {
     RESPOND_ASSIGN(auto baseline, mon.baselines().Get(req.Param("name"), version));
     return JsonResponse(200, monitoring::BaselineToJson(baseline));
   });
-  router.Add("PUT", "/api/v1/models/{name}/versions/{v}/baseline", Role::kScientist,
-             [&mon](Request& req) {
-               RESPOND_ASSIGN(int64_t v, IntParam(req, "v"));
-               RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
-               RESPOND_ASSIGN(std::string baseline, RequireString(body, "baseline"));
-               RESPOND_ASSIGN(auto version, OptionalInt(body, "baseline_version"));
-               RESPOND_ASSIGN(auto link, mon.baselines().SetModelBaseline(
-                                             req.principal, req.Param("name"), v, baseline, version));
-               return JsonResponse(200, monitoring::ModelBaselineToJson(link));
-             });
+  router.Add(
+      "PUT", "/api/v1/models/{name}/versions/{v}/baseline", Role::kScientist, [&mon](Request& req) {
+        RESPOND_ASSIGN(int64_t v, IntParam(req, "v"));
+        RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
+        RESPOND_ASSIGN(std::string baseline, RequireString(body, "baseline"));
+        RESPOND_ASSIGN(auto version, OptionalInt(body, "baseline_version"));
+        RESPOND_ASSIGN(auto link, mon.baselines().SetModelBaseline(req.principal, req.Param("name"),
+                                                                   v, baseline, version));
+        return JsonResponse(200, monitoring::ModelBaselineToJson(link));
+      });
   router.Add("GET", "/api/v1/models/{name}/versions/{v}/baseline", Role::kViewer,
              [&mon](Request& req) {
                RESPOND_ASSIGN(int64_t v, IntParam(req, "v"));
@@ -163,46 +163,51 @@ void AddMonitoringRoutes(Router& router, service::PlinthService& service) {
     return JsonResponse(200, report);
   });
 
-  router.Add("POST", "/api/v1/endpoints/{name}/feedback", Role::kScientist, [&service, &mon](Request& req) {
-    RESPOND_IF_ERROR(service.endpoints().Get(req.Param("name")).status());
-    auto parsed = Json::parse(req.body, nullptr, false);
-    if (parsed.is_discarded()) return ErrorResponse(InvalidArgument("the body is not valid JSON"));
-    const Json* items = &parsed;
-    if (parsed.is_object() && parsed.contains("items")) items = &parsed["items"];
-    if (!items->is_array() || items->empty()) {
-      return ErrorResponse(InvalidArgument(
-          "send a non-empty list of {\"request_id\", \"label\"} (or {\"items\": [...]})"));
-    }
-    if (items->size() > kMaxFeedbackItems) {
-      return ErrorResponse(InvalidArgument("at most 10000 labels per call"));
-    }
-    std::vector<monitoring::FeedbackItem> labels;
-    for (size_t i = 0; i < items->size(); ++i) {
-      const Json& item = (*items)[i];
-      std::string where = "items[" + std::to_string(i) + "]";
-      if (!item.is_object()) return ErrorResponse(InvalidArgument(where + " must be an object"));
-      auto id = item.find("request_id");
-      if (id == item.end() || !id->is_string() || id->get<std::string>().empty()) {
-        return ErrorResponse(InvalidArgument(where + ".request_id must be a non-empty string"));
-      }
-      auto label = item.find("label");
-      bool ok = label != item.end() && (label->is_number() || label->is_boolean());
-      if (label != item.end() && label->is_array() && !label->empty()) {
-        ok = true;
-        for (const auto& v : *label) ok = ok && (v.is_number() || v.is_null());
-      }
-      if (!ok) {
-        return ErrorResponse(InvalidArgument(where +
-                                             ".label must be a number or a list of numbers"));
-      }
-      Json value = label->is_boolean() ? Json(label->get<bool>() ? 1 : 0) : *label;
-      labels.push_back({id->get<std::string>(), value.dump()});
-    }
-    RESPOND_ASSIGN(auto result, mon.feedback().Record(req.principal, req.Param("name"), labels));
-    return JsonResponse(200, {{"accepted", result.accepted},
-                              {"matched", result.matched},
-                              {"unmatched", result.unmatched}});
-  });
+  router.Add(
+      "POST", "/api/v1/endpoints/{name}/feedback", Role::kScientist,
+      [&service, &mon](Request& req) {
+        RESPOND_IF_ERROR(service.endpoints().Get(req.Param("name")).status());
+        auto parsed = Json::parse(req.body, nullptr, false);
+        if (parsed.is_discarded())
+          return ErrorResponse(InvalidArgument("the body is not valid JSON"));
+        const Json* items = &parsed;
+        if (parsed.is_object() && parsed.contains("items")) items = &parsed["items"];
+        if (!items->is_array() || items->empty()) {
+          return ErrorResponse(InvalidArgument(
+              "send a non-empty list of {\"request_id\", \"label\"} (or {\"items\": [...]})"));
+        }
+        if (items->size() > kMaxFeedbackItems) {
+          return ErrorResponse(InvalidArgument("at most 10000 labels per call"));
+        }
+        std::vector<monitoring::FeedbackItem> labels;
+        for (size_t i = 0; i < items->size(); ++i) {
+          const Json& item = (*items)[i];
+          std::string where = "items[" + std::to_string(i) + "]";
+          if (!item.is_object())
+            return ErrorResponse(InvalidArgument(where + " must be an object"));
+          auto id = item.find("request_id");
+          if (id == item.end() || !id->is_string() || id->get<std::string>().empty()) {
+            return ErrorResponse(InvalidArgument(where + ".request_id must be a non-empty string"));
+          }
+          auto label = item.find("label");
+          bool ok = label != item.end() && (label->is_number() || label->is_boolean());
+          if (label != item.end() && label->is_array() && !label->empty()) {
+            ok = true;
+            for (const auto& v : *label) ok = ok && (v.is_number() || v.is_null());
+          }
+          if (!ok) {
+            return ErrorResponse(
+                InvalidArgument(where + ".label must be a number or a list of numbers"));
+          }
+          Json value = label->is_boolean() ? Json(label->get<bool>() ? 1 : 0) : *label;
+          labels.push_back({id->get<std::string>(), value.dump()});
+        }
+        RESPOND_ASSIGN(auto result,
+                       mon.feedback().Record(req.principal, req.Param("name"), labels));
+        return JsonResponse(200, {{"accepted", result.accepted},
+                                  {"matched", result.matched},
+                                  {"unmatched", result.unmatched}});
+      });
 
   router.Add("GET", "/api/v1/alerts", Role::kViewer, [&mon](Request& req) {
     RESPOND_ASSIGN(PageRequest page, PageOf(req));

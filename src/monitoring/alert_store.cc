@@ -70,8 +70,12 @@ json AlertToJson(const Alert& a) {
 }
 
 json RetrainRequestToJson(const RetrainRequest& r) {
-  return {{"id", r.id},         {"monitor", r.monitor}, {"endpoint", r.endpoint},
-          {"alert_id", r.alert_id}, {"reason", r.reason}, {"created_ms", r.created_ms}};
+  return {{"id", r.id},
+          {"monitor", r.monitor},
+          {"endpoint", r.endpoint},
+          {"alert_id", r.alert_id},
+          {"reason", r.reason},
+          {"created_ms", r.created_ms}};
 }
 
 Status AlertStore::InitSchema() {
@@ -147,12 +151,12 @@ Result<std::optional<Alert>> AlertStore::FindFiringTx(SqlTx& tx, const std::stri
 
 Result<int64_t> AlertStore::LastNotifiedTx(SqlTx& tx, const std::string& monitor_id) {
   int64_t last = 0;
-  RETURN_IF_ERROR(tx.Query(
-      "SELECT MAX(fired_ms) FROM alerts WHERE monitor_id = ? AND fire_delivery NOT IN"
-      " ('suppressed', 'none')",
-      {std::string_view(monitor_id)}, [&](const SqlRow& r) {
-        if (!r.IsNull(0)) last = r.Int(0);
-      }));
+  RETURN_IF_ERROR(
+      tx.Query("SELECT MAX(fired_ms) FROM alerts WHERE monitor_id = ? AND fire_delivery NOT IN"
+               " ('suppressed', 'none')",
+               {std::string_view(monitor_id)}, [&](const SqlRow& r) {
+                 if (!r.IsNull(0)) last = r.Int(0);
+               }));
   return last;
 }
 
@@ -167,9 +171,9 @@ Status AlertStore::InsertTx(SqlTx& tx, const Alert& a, const std::string& actor)
        std::string_view(a.reason), Opt(a.value), Opt(a.threshold), std::string_view(a.report_id),
        a.fired_ms, a.last_seen_ms, a.occurrences, std::string_view(a.fire_delivery),
        std::string_view(a.resolve_delivery)}));
-  return auth::AuditLog::Append(tx, actor, "alert.fire", "alerts/" + a.id,
-                                json{{"monitor", a.monitor}, {"rule", a.rule},
-                                     {"reason", a.reason}}.dump());
+  return auth::AuditLog::Append(
+      tx, actor, "alert.fire", "alerts/" + a.id,
+      json{{"monitor", a.monitor}, {"rule", a.rule}, {"reason", a.reason}}.dump());
 }
 
 Status AlertStore::TouchTx(SqlTx& tx, const Alert& a, int64_t now_ms, double value) {
@@ -191,29 +195,29 @@ Status AlertStore::ResolveTx(SqlTx& tx, Alert& a, int64_t now_ms,
 }
 
 Status AlertStore::InsertRetrainTx(SqlTx& tx, const RetrainRequest& r, const std::string& actor) {
-  RETURN_IF_ERROR(tx.Exec(
-      "INSERT INTO retrain_requests (id, monitor, endpoint, alert_id, reason, created_ms)"
-      " VALUES (?, ?, ?, ?, ?, ?)",
-      {std::string_view(r.id), std::string_view(r.monitor), std::string_view(r.endpoint),
-       std::string_view(r.alert_id), std::string_view(r.reason), r.created_ms}));
-  return auth::AuditLog::Append(tx, actor, "retrain.request", "retrain-requests/" + r.id,
-                                json{{"endpoint", r.endpoint}, {"alert_id", r.alert_id},
-                                     {"reason", r.reason}}.dump());
+  RETURN_IF_ERROR(
+      tx.Exec("INSERT INTO retrain_requests (id, monitor, endpoint, alert_id, reason, created_ms)"
+              " VALUES (?, ?, ?, ?, ?, ?)",
+              {std::string_view(r.id), std::string_view(r.monitor), std::string_view(r.endpoint),
+               std::string_view(r.alert_id), std::string_view(r.reason), r.created_ms}));
+  return auth::AuditLog::Append(
+      tx, actor, "retrain.request", "retrain-requests/" + r.id,
+      json{{"endpoint", r.endpoint}, {"alert_id", r.alert_id}, {"reason", r.reason}}.dump());
 }
 
-Status AlertStore::SetDelivery(const std::string& alert_id, const std::string& kind,
-                               bool delivered, int attempts, const std::string& error) {
+Status AlertStore::SetDelivery(const std::string& alert_id, const std::string& kind, bool delivered,
+                               int attempts, const std::string& error) {
   const std::string state = delivered ? "delivered" : "failed";
   const std::string column = kind == "resolve" ? "resolve_delivery" : "fire_delivery";
   return store_.Write([&](SqlTx& tx) {
     RETURN_IF_ERROR(tx.Exec("UPDATE alerts SET " + column +
                                 " = ?, delivery_attempts = delivery_attempts + ?,"
                                 " delivery_error = ? WHERE id = ?",
-                            {std::string_view(state), int64_t{attempts},
-                             std::string_view(error), std::string_view(alert_id)}));
-    return auth::AuditLog::Append(tx, "system", "alert.delivery", "alerts/" + alert_id,
-                                  json{{"kind", kind}, {"state", state}, {"attempts", attempts},
-                                       {"error", error}}.dump());
+                            {std::string_view(state), int64_t{attempts}, std::string_view(error),
+                             std::string_view(alert_id)}));
+    return auth::AuditLog::Append(
+        tx, "system", "alert.delivery", "alerts/" + alert_id,
+        json{{"kind", kind}, {"state", state}, {"attempts", attempts}, {"error", error}}.dump());
   });
 }
 

@@ -74,7 +74,8 @@ class AlertStore {
                                                           const PageRequest& page);
 
   // Within a monitor run's transaction:
-  static Result<std::optional<Alert>> FindFiringTx(storage::SqlTx& tx, const std::string& monitor_id,
+  static Result<std::optional<Alert>> FindFiringTx(storage::SqlTx& tx,
+                                                   const std::string& monitor_id,
                                                    const std::string& rule);
   // The last time a fire notification was sent or queued for the monitor (0 if never).
   static Result<int64_t> LastNotifiedTx(storage::SqlTx& tx, const std::string& monitor_id);

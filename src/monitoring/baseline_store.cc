@@ -70,8 +70,9 @@ json BaselineToJson(const Baseline& b) {
 }
 
 json ModelBaselineToJson(const ModelBaseline& l) {
-  return {{"model", l.model},       {"version", l.version}, {"baseline", l.baseline},
-          {"baseline_version", l.baseline_version}, {"set_ms", l.set_ms}, {"set_by", l.set_by}};
+  return {{"model", l.model},       {"version", l.version},
+          {"baseline", l.baseline}, {"baseline_version", l.baseline_version},
+          {"set_ms", l.set_ms},     {"set_by", l.set_by}};
 }
 
 Status BaselineStore::InitSchema() {
@@ -130,13 +131,16 @@ Result<Baseline> BaselineStore::Create(const auth::Principal& actor, const NewBa
       WindowProfilerOptions options;
       options.feature_columns = columns;
       WindowProfiler profiler(options);
-      RETURN_IF_ERROR(ScanCaptures(captures_, nullptr, src.endpoint, src.start_ms, src.end_ms,
-                                   profiler));
+      RETURN_IF_ERROR(
+          ScanCaptures(captures_, nullptr, src.endpoint, src.start_ms, src.end_ms, profiler));
       b.profile = profiler.Finish();
       b.target_column = "prediction";
-      b.source = {{"kind", "captures"},        {"endpoint", src.endpoint},
-                  {"start_ms", src.start_ms},  {"end_ms", src.end_ms},
-                  {"requests", profiler.requests()}, {"skipped_records", profiler.bad_records()}};
+      b.source = {{"kind", "captures"},
+                  {"endpoint", src.endpoint},
+                  {"start_ms", src.start_ms},
+                  {"end_ms", src.end_ms},
+                  {"requests", profiler.requests()},
+                  {"skipped_records", profiler.bad_records()}};
       break;
     }
   }
@@ -220,8 +224,8 @@ Result<ModelBaseline> BaselineStore::SetModelBaseline(const auth::Principal& act
         " set_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (model, version) DO UPDATE SET"
         " baseline = excluded.baseline, baseline_version = excluded.baseline_version,"
         " set_ms = excluded.set_ms, set_by = excluded.set_by",
-        {std::string_view(model), version, std::string_view(link.baseline),
-         link.baseline_version, link.set_ms, std::string_view(link.set_by)}));
+        {std::string_view(model), version, std::string_view(link.baseline), link.baseline_version,
+         link.set_ms, std::string_view(link.set_by)}));
     return auth::AuditLog::Append(
         tx, actor.name, "version.baseline",
         "models/" + model + "/versions/" + std::to_string(version),

@@ -10,9 +10,9 @@ Status ScanCaptures(serving::CaptureLog& captures, FeedbackStore* labels,
                     WindowProfiler& profiler, int chunk_records) {
   int64_t after_time = since_ms - 1, after_seq = 0;
   for (;;) {
-    ASSIGN_OR_RETURN(std::vector<serving::CaptureRecord> chunk,
-                     captures.Chunk(endpoint, since_ms, until_ms, after_time, after_seq,
-                                    chunk_records));
+    ASSIGN_OR_RETURN(
+        std::vector<serving::CaptureRecord> chunk,
+        captures.Chunk(endpoint, since_ms, until_ms, after_time, after_seq, chunk_records));
     if (chunk.empty()) return Status::Ok();
     std::map<std::string, std::string> joined;
     if (labels != nullptr) {

@@ -42,10 +42,9 @@ Result<FeedbackResult> FeedbackStore::Record(const auth::Principal& actor,
           {std::string_view(endpoint), std::string_view(item.request_id),
            std::string_view(item.label_json), now}));
     }
-    return auth::AuditLog::Append(tx, actor.name, "feedback.create", "endpoints/" + endpoint,
-                                  nlohmann::json{{"labels", result.accepted},
-                                                 {"matched", result.matched}}
-                                      .dump());
+    return auth::AuditLog::Append(
+        tx, actor.name, "feedback.create", "endpoints/" + endpoint,
+        nlohmann::json{{"labels", result.accepted}, {"matched", result.matched}}.dump());
   }));
   return result;
 }
@@ -57,17 +56,17 @@ Result<std::map<std::string, std::string>> FeedbackStore::LabelsFor(
   RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
     for (size_t start = 0; start < request_ids.size(); start += kBatch) {
       size_t end = std::min(request_ids.size(), start + kBatch);
-      std::string sql = "SELECT request_id, label FROM feedback_labels WHERE endpoint = ? AND"
-                        " request_id IN (";
+      std::string sql =
+          "SELECT request_id, label FROM feedback_labels WHERE endpoint = ? AND"
+          " request_id IN (";
       std::vector<storage::SqlParam> params{std::string_view(endpoint)};
       for (size_t i = start; i < end; ++i) {
         sql += i == start ? "?" : ", ?";
         params.emplace_back(std::string_view(request_ids[i]));
       }
       sql += ")";
-      RETURN_IF_ERROR(tx.Query(sql, params, [&](const SqlRow& r) {
-        out.emplace(r.String(0), r.String(1));
-      }));
+      RETURN_IF_ERROR(
+          tx.Query(sql, params, [&](const SqlRow& r) { out.emplace(r.String(0), r.String(1)); }));
     }
     return Status::Ok();
   }));

@@ -182,10 +182,10 @@ json MonitorToJson(const Monitor& m) {
   j["created_by"] = m.created_by;
   j["last_run_ms"] = m.last_run_ms ? json(m.last_run_ms) : json();
   j["last_report_id"] = m.last_report_id.empty() ? json() : json(m.last_report_id);
-  j["next_run_ms"] = m.spec.enabled && m.spec.schedule_seconds > 0
-                         ? json((m.last_run_ms ? m.last_run_ms : m.created_ms) +
-                                m.spec.schedule_seconds * 1000)
-                         : json();
+  j["next_run_ms"] =
+      m.spec.enabled && m.spec.schedule_seconds > 0
+          ? json((m.last_run_ms ? m.last_run_ms : m.created_ms) + m.spec.schedule_seconds * 1000)
+          : json();
   return j;
 }
 
@@ -228,16 +228,14 @@ MonitorService::MonitorService(storage::MetadataStore& store, serving::CaptureLo
       alerts_(alerts),
       endpoints_(std::move(endpoints)),
       options_(options),
-      webhooks_(options.webhook,
-                [this](const WebhookDelivery& d, const WebhookOutcome& o) {
-                  Status st = alerts_.SetDelivery(d.alert_id, d.kind, o.delivered, o.attempts,
-                                                  o.error);
-                  if (!st.ok()) spdlog::warn("alert {}: {}", d.alert_id, st.message());
-                  if (!o.delivered) {
-                    spdlog::warn("alert {} {} notification failed after {} attempts: {}",
-                                 d.alert_id, d.kind, o.attempts, o.error);
-                  }
-                }) {}
+      webhooks_(options.webhook, [this](const WebhookDelivery& d, const WebhookOutcome& o) {
+        Status st = alerts_.SetDelivery(d.alert_id, d.kind, o.delivered, o.attempts, o.error);
+        if (!st.ok()) spdlog::warn("alert {}: {}", d.alert_id, st.message());
+        if (!o.delivered) {
+          spdlog::warn("alert {} {} notification failed after {} attempts: {}", d.alert_id, d.kind,
+                       o.attempts, o.error);
+        }
+      }) {}
 
 MonitorService::~MonitorService() { Stop(); }
 
@@ -247,10 +245,10 @@ Status MonitorService::InitSchema() {
         "CREATE TABLE IF NOT EXISTS monitors (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
         " spec TEXT NOT NULL, created_ms INTEGER NOT NULL, created_by TEXT NOT NULL,"
         " last_run_ms INTEGER NOT NULL, last_report_id TEXT NOT NULL)"));
-    RETURN_IF_ERROR(tx.Exec(
-        "CREATE TABLE IF NOT EXISTS monitor_reports (seq INTEGER PRIMARY KEY,"
-        " id TEXT NOT NULL UNIQUE, monitor_id TEXT NOT NULL, started_ms INTEGER NOT NULL,"
-        " body TEXT NOT NULL)"));
+    RETURN_IF_ERROR(
+        tx.Exec("CREATE TABLE IF NOT EXISTS monitor_reports (seq INTEGER PRIMARY KEY,"
+                " id TEXT NOT NULL UNIQUE, monitor_id TEXT NOT NULL, started_ms INTEGER NOT NULL,"
+                " body TEXT NOT NULL)"));
     return tx.Exec(
         "CREATE INDEX IF NOT EXISTS monitor_reports_by_monitor ON monitor_reports (monitor_id,"
         " seq)");
@@ -298,8 +296,8 @@ Result<Monitor> MonitorService::Create(const auth::Principal& actor, const Monit
                                "', the baseline's target column: use prediction_drift");
       }
       const ColumnProfile* p = baseline.profile.Find(c);
-      if (p->type == ColumnType::kCategorical &&
-          (spec.drift.method == DriftMethod::kKs || spec.drift.method == DriftMethod::kWasserstein)) {
+      if (p->type == ColumnType::kCategorical && (spec.drift.method == DriftMethod::kKs ||
+                                                  spec.drift.method == DriftMethod::kWasserstein)) {
         return InvalidArgument(std::string(DriftMethodName(spec.drift.method)) +
                                " needs numbers; column '" + c + "' is categorical");
       }
@@ -317,14 +315,14 @@ Result<Monitor> MonitorService::Create(const auth::Principal& actor, const Monit
   std::string stored = StoredSpec(spec).dump();
   RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) {
     bool taken = false;
-    RETURN_IF_ERROR(tx.Query("SELECT 1 FROM monitors WHERE name = ?",
-                             {std::string_view(spec.name)}, [&](const SqlRow&) { taken = true; }));
+    RETURN_IF_ERROR(tx.Query("SELECT 1 FROM monitors WHERE name = ?", {std::string_view(spec.name)},
+                             [&](const SqlRow&) { taken = true; }));
     if (taken) return AlreadyExists("monitor '" + spec.name + "' already exists");
-    RETURN_IF_ERROR(tx.Exec(
-        "INSERT INTO monitors (id, name, spec, created_ms, created_by, last_run_ms,"
-        " last_report_id) VALUES (?, ?, ?, ?, ?, 0, '')",
-        {std::string_view(m.id), std::string_view(spec.name), std::string_view(stored),
-         m.created_ms, std::string_view(m.created_by)}));
+    RETURN_IF_ERROR(
+        tx.Exec("INSERT INTO monitors (id, name, spec, created_ms, created_by, last_run_ms,"
+                " last_report_id) VALUES (?, ?, ?, ?, ?, 0, '')",
+                {std::string_view(m.id), std::string_view(spec.name), std::string_view(stored),
+                 m.created_ms, std::string_view(m.created_by)}));
     return auth::AuditLog::Append(tx, actor.name, "monitor.create", "monitors/" + m.id,
                                   json{{"name", spec.name}, {"endpoint", spec.endpoint}}.dump());
   }));
@@ -350,8 +348,10 @@ Result<std::vector<Monitor>> MonitorService::List(const PageRequest& page) {
     return tx.Query(std::string(kSelectMonitor) + " ORDER BY name LIMIT ? OFFSET ?",
                     {int64_t{page.limit + 1}, page.offset}, [&](const SqlRow& r) {
                       Result<Monitor> m = MonitorFromRow(r);
-                      if (m.ok()) out.push_back(std::move(m).value());
-                      else if (bad.ok()) bad = m.status();
+                      if (m.ok())
+                        out.push_back(std::move(m).value());
+                      else if (bad.ok())
+                        bad = m.status();
                     });
   }));
   RETURN_IF_ERROR(bad);
@@ -396,8 +396,7 @@ Result<std::vector<json>> MonitorService::Reports(const std::string& name_or_id,
 Result<json> MonitorService::Report(const std::string& report_id) {
   std::optional<json> found;
   RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
-    return tx.Query("SELECT body FROM monitor_reports WHERE id = ?",
-                    {std::string_view(report_id)},
+    return tx.Query("SELECT body FROM monitor_reports WHERE id = ?", {std::string_view(report_id)},
                     [&](const SqlRow& r) { found = json::parse(r.Text(0), nullptr, false); });
   }));
   if (!found) return NotFound("no report '" + report_id.substr(0, 64) + "'");
@@ -459,8 +458,7 @@ std::string DriftReason(const DriftReport& r) {
     if (!c.drifted) continue;
     if (!detail.empty()) detail += "; ";
     detail += c.column + ": " + DriftMethodName(c.method) + " " + Fixed(c.statistic) +
-              (c.p_value ? " (p " + Fixed(*c.p_value) + " < " : " (>= ") + Fixed(c.threshold) +
-              ")";
+              (c.p_value ? " (p " + Fixed(*c.p_value) + " < " : " (>= ") + Fixed(c.threshold) + ")";
   }
   return "data drift: " + std::to_string(r.drifted_columns) + " of " +
          std::to_string(r.tested_columns) + " columns drifted (" + detail + ")";
@@ -493,8 +491,8 @@ Result<json> MonitorService::RunLocked(const Monitor& m, const std::string& acto
     wp.prediction_column = "_" + wp.prediction_column;
   }
   WindowProfiler profiler(wp);
-  RETURN_IF_ERROR(ScanCaptures(captures_, spec.quality_metric ? &feedback_ : nullptr,
-                               spec.endpoint, window_start, window_end, profiler,
+  RETURN_IF_ERROR(ScanCaptures(captures_, spec.quality_metric ? &feedback_ : nullptr, spec.endpoint,
+                               window_start, window_end, profiler,
                                static_cast<int>(options_.chunk_records)));
   TableProfile current = profiler.Finish();
   const bool empty = profiler.rows() == 0;
@@ -504,13 +502,14 @@ Result<json> MonitorService::RunLocked(const Monitor& m, const std::string& acto
                     " s; no rule was evaluated and open alerts stay open");
   }
   if (profiler.bad_records() > 0) {
-    notes.push_back(std::to_string(profiler.bad_records()) +
-                    " captured records could not be read and were skipped: " +
-                    profiler.first_bad_record());
+    notes.push_back(
+        std::to_string(profiler.bad_records()) +
+        " captured records could not be read and were skipped: " + profiler.first_bad_record());
   }
   if (!profiler.unknown_columns().empty()) {
     std::string names;
-    for (const auto& [name, n] : profiler.unknown_columns()) names += (names.empty() ? "" : ", ") + name;
+    for (const auto& [name, n] : profiler.unknown_columns())
+      names += (names.empty() ? "" : ", ") + name;
     notes.push_back("columns the baseline does not have were ignored: " + names);
   }
 
@@ -550,13 +549,13 @@ Result<json> MonitorService::RunLocked(const Monitor& m, const std::string& acto
       prediction_json = ColumnDriftJson(d);
       prediction_json["profile"] = ColumnSummaryJson(*ref, &cur);
       RuleOutcome o;
-    o.rule = "prediction_drift";
+      o.rule = "prediction_drift";
       o.evaluated = !empty && d.tested;
       o.breached = o.evaluated && d.drifted;
       o.value = d.statistic;
       o.threshold = d.threshold;
-      o.reason = "prediction drift: model output vs baseline '" + ref->name + "': " +
-                 DriftMethodName(d.method) + " " + Fixed(d.statistic) +
+      o.reason = "prediction drift: model output vs baseline '" + ref->name +
+                 "': " + DriftMethodName(d.method) + " " + Fixed(d.statistic) +
                  (d.p_value ? " (p " + Fixed(*d.p_value) + ")" : "") + ", threshold " +
                  Fixed(d.threshold);
       outcomes.push_back(o);
@@ -591,29 +590,26 @@ Result<json> MonitorService::RunLocked(const Monitor& m, const std::string& acto
   }
 
   const std::string report_id = NewId();
-  json report = {{"id", report_id},
-                 {"monitor", spec.name},
-                 {"monitor_id", m.id},
-                 {"endpoint", spec.endpoint},
-                 {"trigger", manual ? "manual" : "schedule"},
-                 {"started_ms", started},
-                 {"window",
-                  {{"start_ms", window_start},
-                   {"end_ms", window_end},
-                   {"seconds", spec.window_seconds}}},
-                 {"baseline",
-                  {{"name", baseline.name},
-                   {"version", baseline.version},
-                   {"rows", baseline.rows}}},
-                 {"requests", profiler.requests()},
-                 {"rows", profiler.rows()},
-                 {"skipped_records", profiler.bad_records()},
-                 {"unknown_columns", profiler.unknown_columns()},
-                 {"empty_window", empty},
-                 {"data_drift", drift_json},
-                 {"prediction_drift", prediction_json},
-                 {"quality", quality_json},
-                 {"notes", notes}};
+  json report = {
+      {"id", report_id},
+      {"monitor", spec.name},
+      {"monitor_id", m.id},
+      {"endpoint", spec.endpoint},
+      {"trigger", manual ? "manual" : "schedule"},
+      {"started_ms", started},
+      {"window",
+       {{"start_ms", window_start}, {"end_ms", window_end}, {"seconds", spec.window_seconds}}},
+      {"baseline",
+       {{"name", baseline.name}, {"version", baseline.version}, {"rows", baseline.rows}}},
+      {"requests", profiler.requests()},
+      {"rows", profiler.rows()},
+      {"skipped_records", profiler.bad_records()},
+      {"unknown_columns", profiler.unknown_columns()},
+      {"empty_window", empty},
+      {"data_drift", drift_json},
+      {"prediction_drift", prediction_json},
+      {"quality", quality_json},
+      {"notes", notes}};
 
   // Alert transitions, the report and the monitor's last run in one transaction.
   std::vector<WebhookDelivery> deliveries;
@@ -627,7 +623,8 @@ Result<json> MonitorService::RunLocked(const Monitor& m, const std::string& acto
     for (const RuleOutcome& o : outcomes) {
       ASSIGN_OR_RETURN(std::optional<Alert> open, AlertStore::FindFiringTx(tx, m.id, o.rule));
       if (!o.evaluated) {
-        alert_events.push_back({{"rule", o.rule}, {"event", "not_evaluated"},
+        alert_events.push_back({{"rule", o.rule},
+                                {"event", "not_evaluated"},
                                 {"alert_id", open ? json(open->id) : json()}});
         continue;
       }

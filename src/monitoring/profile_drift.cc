@@ -65,7 +65,8 @@ std::vector<uint64_t> BinCounts(const Weighted& w, const std::vector<double>& ed
 
 std::string SideNote(const char* side, uint64_t rows, uint64_t missing) {
   if (rows == 0) {
-    return std::string("no rows in the ") + side + (std::string(side) == "current" ? " window" : "");
+    return std::string("no rows in the ") + side +
+           (std::string(side) == "current" ? " window" : "");
   }
   return std::string("no present value in the ") + side + " data (" + std::to_string(rows) +
          " rows, all missing)";
@@ -123,8 +124,8 @@ ColumnDrift CompareNumeric(const NumericProfile& ref, const NumericProfile& cur,
       d = std::min(d, 1.0);
       out.statistic = d;
       out.p_value = KsTwoSampleAsymptoticPValue(ref.count(), cur.count(), d);
-      out.details.emplace_back("effective_n",
-                               static_cast<double>(KsEffectiveSampleSize(ref.count(), cur.count())));
+      out.details.emplace_back(
+          "effective_n", static_cast<double>(KsEffectiveSampleSize(ref.count(), cur.count())));
       if (ref.count() == 1 && cur.count() == 1) {
         out.note = "one value in each sample: the asymptotic p-value is undefined; 1 is reported";
       }
@@ -244,7 +245,9 @@ uint64_t MissingOf(const ColumnProfile& c) {
   return c.numeric ? c.numeric->missing() : c.categorical->missing();
 }
 
-Json NullableNumber(double v, bool present) { return present && std::isfinite(v) ? Json(v) : Json(); }
+Json NullableNumber(double v, bool present) {
+  return present && std::isfinite(v) ? Json(v) : Json();
+}
 
 }  // namespace
 
@@ -289,7 +292,8 @@ Result<DriftReport> DetectProfileDrift(const TableProfile& reference, const Tabl
       const ColumnProfile* c = reference.Find(name);
       if (c == nullptr) {
         std::string names;
-        for (const ColumnProfile& r : reference.columns()) names += (names.empty() ? "" : ", ") + r.name;
+        for (const ColumnProfile& r : reference.columns())
+          names += (names.empty() ? "" : ", ") + r.name;
         return InvalidArgument("unknown column '" + name + "': the baseline has " + names);
       }
       columns.push_back(c);
@@ -318,8 +322,8 @@ Json ColumnStatsJson(const ColumnProfile& column) {
     const NumericProfile& p = *column.numeric;
     bool any = p.count() > 0;
     Json quantiles = Json::object();
-    for (auto [name, q] : {std::pair{"p05", 0.05}, {"p25", 0.25}, {"p50", 0.5}, {"p75", 0.75},
-                           {"p95", 0.95}}) {
+    for (auto [name, q] :
+         {std::pair{"p05", 0.05}, {"p25", 0.25}, {"p50", 0.5}, {"p75", 0.75}, {"p95", 0.95}}) {
       quantiles[name] = NullableNumber(p.Quantile(q), any);
     }
     return {{"type", "numeric"},
@@ -369,7 +373,8 @@ Json ColumnSummaryJson(const ColumnProfile& reference, const ColumnProfile* curr
   std::map<std::string, std::pair<uint64_t, uint64_t>> joint;
   for (const CategoryCount& c : a.TopK(a.tracked())) joint[c.value].first = c.count;
   for (const CategoryCount& c : b.TopK(b.tracked())) joint[c.value].second = c.count;
-  std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> items(joint.begin(), joint.end());
+  std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> items(joint.begin(),
+                                                                           joint.end());
   std::stable_sort(items.begin(), items.end(), [](const auto& x, const auto& y) {
     return x.second.first + x.second.second > y.second.first + y.second.second;
   });

@@ -8,12 +8,18 @@ namespace plinth::monitoring {
 
 const char* QualityMetricName(QualityMetric metric) {
   switch (metric) {
-    case QualityMetric::kMape: return "mape";
-    case QualityMetric::kRmse: return "rmse";
-    case QualityMetric::kMae: return "mae";
-    case QualityMetric::kAccuracy: return "accuracy";
-    case QualityMetric::kF1: return "f1";
-    case QualityMetric::kAuc: return "auc";
+    case QualityMetric::kMape:
+      return "mape";
+    case QualityMetric::kRmse:
+      return "rmse";
+    case QualityMetric::kMae:
+      return "mae";
+    case QualityMetric::kAccuracy:
+      return "accuracy";
+    case QualityMetric::kF1:
+      return "f1";
+    case QualityMetric::kAuc:
+      return "auc";
   }
   return "mae";
 }
@@ -115,8 +121,12 @@ QualityResult QualityAccumulator::Result() const {
   }
   const double n = static_cast<double>(count_);
   switch (metric_) {
-    case QualityMetric::kMae: r.value = sum_abs_ / n; break;
-    case QualityMetric::kRmse: r.value = std::sqrt(sum_sq_ / n); break;
+    case QualityMetric::kMae:
+      r.value = sum_abs_ / n;
+      break;
+    case QualityMetric::kRmse:
+      r.value = std::sqrt(sum_sq_ / n);
+      break;
     case QualityMetric::kMape:
       r.value = sum_ape_ / n;
       if (skipped_ > 0) r.note = "rows with label 0 or non-finite values are skipped";
@@ -138,9 +148,12 @@ QualityResult QualityAccumulator::Result() const {
       auto f1_of = [&](int64_t c) {
         uint64_t tp = 0, fp = 0, fn = 0;
         for (const auto& [key, rows] : confusion_) {
-          if (key.first == c && key.second == c) tp += rows;
-          else if (key.second == c) fp += rows;
-          else if (key.first == c) fn += rows;
+          if (key.first == c && key.second == c)
+            tp += rows;
+          else if (key.second == c)
+            fp += rows;
+          else if (key.first == c)
+            fn += rows;
         }
         // F1 = 2tp / (2tp + fp + fn); 0 when the class never occurs nor is predicted.
         uint64_t denom = 2 * tp + fp + fn;

@@ -1,5 +1,3 @@
-#include <utility>  // before Asio (Boost 1.74 + g++ 12, see DESIGN.md)
-
 #include "monitoring/webhook_sender.h"
 
 #include <boost/asio/connect.hpp>
@@ -8,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <utility>  // before Asio (Boost 1.74 + g++ 12, see DESIGN.md)
 
 #include "common/clock.h"
 
@@ -40,7 +39,8 @@ Result<WebhookUrl> ParseWebhookUrl(const std::string& url) {
     out.host = authority;
     out.port = "80";
   }
-  if (out.host.empty()) return InvalidArgument("webhook_url '" + url.substr(0, 100) + "' has no host");
+  if (out.host.empty())
+    return InvalidArgument("webhook_url '" + url.substr(0, 100) + "' has no host");
   return out;
 }
 
@@ -146,7 +146,8 @@ void WebhookSender::Work() {
     Status st = url.ok() ? PostJson(*url, p.delivery.body, options_.timeout_ms) : url.status();
     ++p.attempts;
     bool done = st.ok() || p.attempts >= options_.max_attempts || !url.ok();
-    if (done) on_done_(p.delivery, WebhookOutcome{st.ok(), p.attempts, st.ok() ? "" : st.message()});
+    if (done)
+      on_done_(p.delivery, WebhookOutcome{st.ok(), p.attempts, st.ok() ? "" : st.message()});
     lock.lock();
     in_flight_ = false;
     if (!done) {

@@ -78,7 +78,8 @@ Result<Rows> ReadInputs(const Json& body, const std::vector<std::string>& positi
             flat.push_back(d);
           }
         }
-        if (width == 0 || flat.size() % width != 0) return InvalidArgument("a tensor's shape is wrong");
+        if (width == 0 || flat.size() % width != 0)
+          return InvalidArgument("a tensor's shape is wrong");
         for (size_t r = 0; r < flat.size() / width; ++r) {
           auto& out = rows.values.emplace_back();
           for (size_t c = 0; c < width; ++c) out.emplace_back(name_of(c), flat[r * width + c]);
@@ -208,8 +209,8 @@ void WindowProfiler::Add(std::string_view variant, std::string_view inputs_json,
 void WindowProfiler::Flush() {
   Table table;
   for (size_t c = 0; c < buffer_.size(); ++c) {
-    const std::string& name =
-        c < options_.feature_columns.size() ? options_.feature_columns[c] : options_.prediction_column;
+    const std::string& name = c < options_.feature_columns.size() ? options_.feature_columns[c]
+                                                                  : options_.prediction_column;
     // Names are distinct by construction (the caller's feature list is de-duplicated).
     (void)table.AddColumn(Column::Numeric(name, std::move(buffer_[c])));
     buffer_[c] = {};

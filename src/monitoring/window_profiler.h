@@ -45,9 +45,9 @@ inline ProfileOptions MonitorProfileOptions() {
 }
 
 struct WindowProfilerOptions {
-  std::vector<std::string> feature_columns;    // profiled inputs, in positional order
+  std::vector<std::string> feature_columns;      // profiled inputs, in positional order
   std::string prediction_column = "prediction";  // the outputs' column in the profile
-  std::optional<QualityMetric> quality;        // scores labelled rows when set
+  std::optional<QualityMetric> quality;          // scores labelled rows when set
   size_t chunk_rows = 10000;
   ProfileOptions profile = MonitorProfileOptions();
 };

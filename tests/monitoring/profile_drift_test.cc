@@ -50,7 +50,8 @@ TEST(ProfileDrift, MatchesDetectDriftWhileSketchesAreExact) {
     DriftOptions options;
     options.method = method;
     auto exact = DetectDrift(a, b, options);
-    auto approx = DetectProfileDrift(TableProfile::FromTable(a), TableProfile::FromTable(b), options);
+    auto approx =
+        DetectProfileDrift(TableProfile::FromTable(a), TableProfile::FromTable(b), options);
     ASSERT_TRUE(exact.ok() && approx.ok());
     EXPECT_NEAR(approx->columns[0].statistic, exact->columns[0].statistic, 1e-9)
         << DriftMethodName(method);
@@ -125,8 +126,8 @@ TEST(ProfileDrift, EmptyWindowIsNotTested) {
 TEST(ProfileDrift, AllNaNColumnIsNotTested) {
   TableProfile ref = ProfileOf({Column::Numeric("x", Normal(100, 0, 1)),
                                 Column::Numeric("y", std::vector<double>(100, kNaN))});
-  TableProfile cur = ProfileOf({Column::Numeric("x", Normal(50, 0, 2)),
-                                Column::Numeric("y", std::vector<double>(50, 1.0))});
+  TableProfile cur = ProfileOf(
+      {Column::Numeric("x", Normal(50, 0, 2)), Column::Numeric("y", std::vector<double>(50, 1.0))});
   auto r = DetectProfileDrift(ref, cur);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(Col(*r, "y").tested);
@@ -137,9 +138,9 @@ TEST(ProfileDrift, AllNaNColumnIsNotTested) {
 }
 
 TEST(ProfileDrift, ConstantColumnsAreTestedWithoutNaN) {
-  for (DriftMethod method : {DriftMethod::kAuto, DriftMethod::kKs, DriftMethod::kPsi,
-                             DriftMethod::kJensenShannon, DriftMethod::kWasserstein,
-                             DriftMethod::kChiSquare}) {
+  for (DriftMethod method :
+       {DriftMethod::kAuto, DriftMethod::kKs, DriftMethod::kPsi, DriftMethod::kJensenShannon,
+        DriftMethod::kWasserstein, DriftMethod::kChiSquare}) {
     TableProfile ref = ProfileOf({Column::Numeric("c", std::vector<double>(50, 3.0))});
     TableProfile same = ProfileOf({Column::Numeric("c", std::vector<double>(20, 3.0))});
     TableProfile other = ProfileOf({Column::Numeric("c", std::vector<double>(20, 4.0))});

@@ -59,12 +59,12 @@ TEST(WindowProfiler, SkipsBadRecordsAndCountsThem) {
 
 TEST(WindowProfiler, JoinsLabelsPerVariant) {
   WindowProfiler p(Options());
-  p.Add("primary", R"({"instances": [{"hour": 1}]})", "[10]", "12");       // error 2
+  p.Add("primary", R"({"instances": [{"hour": 1}]})", "[10]", "12");  // error 2
   p.Add("primary", R"({"instances": [{"hour": 1}, {"hour": 2}]})", "[10, 20]",
-        "[10, 16]");                                                        // errors 0, 4
-  p.Add("canary", R"({"instances": [{"hour": 1}]})", "[10]", "11");        // error 1
+        "[10, 16]");                                                               // errors 0, 4
+  p.Add("canary", R"({"instances": [{"hour": 1}]})", "[10]", "11");                // error 1
   p.Add("canary", R"({"instances": [{"hour": 1}, {"hour": 2}]})", "[1, 2]", "5");  // mismatch
-  p.Add("canary", R"({"instances": [{"hour": 1}]})", "[10]");              // no label
+  p.Add("canary", R"({"instances": [{"hour": 1}]})", "[10]");                      // no label
   (void)p.Finish();
   EXPECT_EQ(p.labelled_rows(), 4u);
   EXPECT_EQ(p.label_mismatches(), 1u);
