@@ -1,5 +1,7 @@
 #include "serving/capture_log.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace plinth::serving {
@@ -120,9 +122,11 @@ Result<std::vector<CaptureRecord>> CaptureLog::Chunk(const std::string& endpoint
     return tx.Query(
         "SELECT endpoint, request_id, time_ms, variant, model, version, latency_ms, inputs,"
         " outputs, seq FROM captured_predictions WHERE endpoint = ? AND time_ms >= ?"
-        " AND time_ms < ? AND (time_ms, seq) > (?, ?) ORDER BY time_ms, seq LIMIT ?",
-        {std::string_view(endpoint), since_ms, until_ms, after_time_ms, after_seq,
-         int64_t{limit}},
+        " AND time_ms < ? AND (time_ms > ? OR seq > ?) ORDER BY time_ms, seq LIMIT ?",
+        // The range starts at the last record's time, so each chunk is one index seek (a row
+        // value comparison alone would let SQLite start every chunk at since_ms).
+        {std::string_view(endpoint), std::max(since_ms, after_time_ms), until_ms, after_time_ms,
+         after_seq, int64_t{limit}},
         [&](const SqlRow& r) {
           out.push_back(CaptureRecord{r.String(0), r.String(1), r.Int(2), r.String(3),
                                       r.String(4), r.Int(5), r.Double(6), r.String(7),
