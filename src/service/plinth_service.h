@@ -10,6 +10,7 @@
 #include "monitoring/monitoring.h"
 #include "registry/model_registry.h"
 #include "serving/endpoint_manager.h"
+#include "serving/rollout_controller.h"
 #include "storage/blob_store.h"
 #include "storage/metadata_store.h"
 #include "tracking/tracking_store.h"
@@ -34,6 +35,7 @@ class PlinthService {
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
+  serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
   storage::BlobStore& blobs() { return blobs_; }
   monitoring::Monitoring& monitoring() { return *monitoring_; }
@@ -52,7 +54,9 @@ class PlinthService {
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
   std::unique_ptr<features::FeatureStore> features_;
-  std::unique_ptr<monitoring::Monitoring> monitoring_;  // last: its threads stop first
+  // Both stop their threads before anything they use goes away (declared last).
+  std::unique_ptr<monitoring::Monitoring> monitoring_;
+  std::unique_ptr<serving::RolloutController> rollouts_;
 };
 
 }  // namespace plinth::service
