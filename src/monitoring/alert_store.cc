@@ -221,4 +221,23 @@ Status AlertStore::SetDelivery(const std::string& alert_id, const std::string& k
   });
 }
 
+Result<int64_t> AlertStore::FailLostDeliveries() {
+  int64_t changed = 0;
+  RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) {
+    changed = 0;
+    for (const char* column : {"fire_delivery", "resolve_delivery"}) {
+      RETURN_IF_ERROR(tx.Exec(std::string("UPDATE alerts SET ") + column +
+                              " = 'failed', delivery_error = 'server restarted' WHERE " + column +
+                              " = 'pending'"));
+      changed += tx.Changes();
+    }
+    if (changed == 0) return Status::Ok();
+    return auth::AuditLog::Append(tx, "system", "alert.delivery", "alerts",
+                                  json{{"state", "failed"}, {"error", "server restarted"},
+                                       {"deliveries", changed}}
+                                      .dump());
+  }));
+  return changed;
+}
+
 }  // namespace plinth::monitoring

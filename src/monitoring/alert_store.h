@@ -86,6 +86,10 @@ class AlertStore {
   static Status InsertRetrainTx(storage::SqlTx& tx, const RetrainRequest& request,
                                 const std::string& actor);
 
+  // At start-up: deliveries still pending were lost with the previous process (the queue is in
+  // memory); they are marked failed ("server restarted"). Returns how many.
+  Result<int64_t> FailLostDeliveries();
+
   // Records a delivery's outcome (audited as alert.delivery).
   Status SetDelivery(const std::string& alert_id, const std::string& kind, bool delivered,
                      int attempts, const std::string& error);

@@ -50,6 +50,7 @@ inline Result<std::unique_ptr<Monitoring>> Monitoring::Open(
   RETURN_IF_ERROR(m->baselines_.InitSchema());
   RETURN_IF_ERROR(m->feedback_.InitSchema());
   RETURN_IF_ERROR(m->alerts_.InitSchema());
+  RETURN_IF_ERROR(m->alerts_.FailLostDeliveries().status());
   m->monitors_ = std::make_unique<MonitorService>(metadata, captures, m->baselines_, m->feedback_,
                                                   m->alerts_, std::move(endpoints), options);
   RETURN_IF_ERROR(m->monitors_->InitSchema());

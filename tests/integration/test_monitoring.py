@@ -10,6 +10,7 @@ retrain request; unshifted traffic then resolves the alert, and the receiver hea
 
 import http.server
 import json
+import signal
 import socket
 import threading
 import time
@@ -88,9 +89,8 @@ def closed_port_url():
 
 # --- fixtures ---------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def model(server, roles):
-    """An approved XGBoost regression version trained on the demo's features."""
+def train_model(server, approver_secret):
+    """Registers and approves an XGBoost regression version trained on the demo's features."""
     rng = np.random.default_rng(5)
     x = make_rows(rng, 2000)
     y = demand_of(x, rng)
@@ -105,8 +105,13 @@ def model(server, roles):
             "signature": {"inputs": [{"name": f, "type": "float"} for f in FEATURES]}}
     v = expect(server.request("POST", f"/api/v1/models/{name}/versions", body), 201)
     expect(server.request("POST", f"/api/v1/models/{name}/versions/{v['version']}/approve",
-                          {"comment": "ok"}, token=roles["approver"].secret), 200)
+                          {"comment": "ok"}, token=approver_secret), 200)
     return {"name": name, "version": v["version"], "booster": booster}
+
+
+@pytest.fixture(scope="module")
+def model(server, roles):
+    return train_model(server, roles["approver"].secret)
 
 
 def make_endpoint(server, model, variants=None):
@@ -326,6 +331,22 @@ def test_webhook_that_is_down_is_marked_failed_and_server_unaffected(server, mod
     # No retrain request when the monitor says retrain: false.
     reqs = expect(server.request("GET", "/api/v1/retrain-requests"), 200)["items"]
     assert all(r["alert_id"] != alert_id for r in reqs)
+
+
+def test_deliveries_lost_in_a_crash_are_marked_failed_on_restart(fresh_server):
+    srv = fresh_server.start()
+    approver = support.make_token(srv, "approver").secret
+    model = train_model(srv, approver)
+    name, alert_id = drifting_monitor(srv, model, closed_port_url())
+    srv.stop(sig=signal.SIGKILL)  # retries pending, no chance to record them
+    srv.start()
+    a = expect(srv.request("GET", f"/api/v1/alerts/{alert_id}"), 200)
+    assert a["delivery"]["fire"] == "failed"
+    assert a["delivery"]["last_error"] == "server restarted"
+    assert a["state"] == "firing"
+    # The monitor and its schedule survive the restart; a run still works.
+    report = expect(srv.request("POST", f"/api/v1/monitors/{name}/run"), 200)
+    assert [e["event"] for e in report["alerts"]] == ["firing"]
 
 
 # --- ground truth and quality per variant ------------------------------------------------------
