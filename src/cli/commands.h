@@ -25,6 +25,8 @@ void AddRolloutsCommands(CLI::App& app, CommandContext& ctx);
 void AddPredictCommand(CLI::App& app, CommandContext& ctx);  // batch inference
 void AddFeaturesCommands(CLI::App& app, CommandContext& ctx);  // the feature store
 void AddDatasetsCommands(CLI::App& app, CommandContext& ctx);  // saved training sets
+// baselines, monitors, alerts, retrain-requests, feedback
+void AddMonitoringCommands(CLI::App& app, CommandContext& ctx);
 void AddDriftCommand(CLI::App& app, CommandContext& ctx);  // runs locally: no server needed
 
 }  // namespace plinth::cli
