@@ -45,6 +45,7 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   features::FeatureStoreOptions feature_options;
   feature_options.metadata = &metadata;
   feature_options.offline_dir = options.features_dir;
+  feature_options.online_kv = options.online_kv;
   ASSIGN_OR_RETURN(service->features_, features::FeatureStore::Open(feature_options));
   return service;
 }

@@ -10,6 +10,7 @@
 #include "registry/model_registry.h"
 #include "serving/endpoint_manager.h"
 #include "storage/blob_store.h"
+#include "storage/kv_store.h"
 #include "storage/metadata_store.h"
 #include "tracking/tracking_store.h"
 
@@ -18,6 +19,9 @@ namespace plinth::service {
 // Where the subsystems that keep their own files put them.
 struct ServiceOptions {
   std::string features_dir;  // the feature store's offline store; required
+  // The feature store's online store; optional (no online features without it). Must outlive
+  // the service.
+  storage::KvStore* online_kv = nullptr;
 };
 
 class PlinthService {
