@@ -20,3 +20,7 @@ echo "== feature store: historical join and ingest vs pandas merge_asof =="
 echo
 echo "== drift: KS, PSI, JS, Wasserstein on 1,000,000 x 50 vs numpy/scipy =="
 "$BUILD_DIR/bench/plinth_bench_drift"
+
+echo
+echo "== online features: POST /api/v1/features/online vs redis GET; in-process lookups =="
+/usr/bin/python3 bench/features/online_bench.py --build-dir "$BUILD_DIR"

@@ -84,6 +84,7 @@ int RunCommandLine(const std::vector<std::string>& args, const ServerMain& serve
   AddEndpointsCommands(app, ctx);
   AddPredictCommand(app, ctx);
   AddDriftCommand(app, ctx);
+  AddOnlineFeatureCommands(app, ctx);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
   try {

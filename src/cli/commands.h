@@ -23,5 +23,8 @@ void AddAuditCommands(CLI::App& app, CommandContext& ctx);
 void AddEndpointsCommands(CLI::App& app, CommandContext& ctx);
 void AddPredictCommand(CLI::App& app, CommandContext& ctx);  // batch inference
 void AddDriftCommand(CLI::App& app, CommandContext& ctx);  // runs locally: no server needed
+// features materialize|materialize-incremental|materializations|push|online; adds to the
+// `features` group when it exists, so call it after the group's other commands are added.
+void AddOnlineFeatureCommands(CLI::App& app, CommandContext& ctx);
 
 }  // namespace plinth::cli

@@ -2,8 +2,12 @@
 // jobs, push, and online reads.
 #include <simdjson.h>
 
+#include <array>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <limits>
+#include <set>
 
 #include "common/clock.h"
 #include "features/event_time.h"

@@ -47,6 +47,7 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   feature_options.offline_dir = options.features_dir;
   feature_options.online_kv = options.online_kv;
   ASSIGN_OR_RETURN(service->features_, features::FeatureStore::Open(feature_options));
+  service->feature_lookup_ = std::make_unique<OnlineFeatureLookup>(*service->features_);
   return service;
 }
 

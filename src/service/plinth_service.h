@@ -8,6 +8,7 @@
 #include "auth/token_store.h"
 #include "features/feature_store.h"
 #include "registry/model_registry.h"
+#include "service/online_feature_lookup.h"
 #include "serving/endpoint_manager.h"
 #include "storage/blob_store.h"
 #include "storage/kv_store.h"
@@ -38,6 +39,8 @@ class PlinthService {
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
   features::FeatureStore& features() { return *features_; }
+  // Online features for endpoints that declare them.
+  serving::FeatureLookup& feature_lookup() { return *feature_lookup_; }
   storage::BlobStore& blobs() { return blobs_; }
 
   // Content-addressed upload for direct model registration; audited as upload.create.
@@ -54,6 +57,7 @@ class PlinthService {
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
   std::unique_ptr<features::FeatureStore> features_;
+  std::unique_ptr<OnlineFeatureLookup> feature_lookup_;
 };
 
 }  // namespace plinth::service
