@@ -6,6 +6,7 @@
 //
 // Run it while no server uses DATA_DIR. Exits 1 with a message on any error.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   using namespace plinth;
   if (argc < 2) return Fail("usage: plinth_feature_seed DATA_DIR [--entity JSON] [--view JSON] [--ingest VIEW=FILE]");
   std::string dir = argv[1];
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
   auto meta = storage::SqliteMetadataStore::Open({dir + "/plinth.db"});
   if (!meta.ok()) return Fail(meta.status().ToString());
   if (Status st = auth::AuditLog(**meta).InitSchema(); !st.ok()) return Fail(st.ToString());
