@@ -41,6 +41,10 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   service->registry_.AddAliasListener(
       [raw](const registry::AliasMove& move) { raw->endpoints_.OnAliasMoved(move); });
   RETURN_IF_ERROR(service->endpoints_.LoadAll());
+  service->rollouts_ = std::make_unique<serving::RolloutController>(metadata, service->endpoints_);
+  RETURN_IF_ERROR(service->rollouts_->InitSchema());
+  RETURN_IF_ERROR(service->rollouts_->Recover());
+  service->rollouts_->StartThread();
 
   features::FeatureStoreOptions feature_options;
   feature_options.metadata = &metadata;

@@ -10,6 +10,7 @@
 #include "registry/model_registry.h"
 #include "service/online_feature_lookup.h"
 #include "serving/endpoint_manager.h"
+#include "serving/rollout_controller.h"
 #include "storage/blob_store.h"
 #include "storage/kv_store.h"
 #include "storage/metadata_store.h"
@@ -38,6 +39,7 @@ class PlinthService {
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
+  serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
   // Online features for endpoints that declare them.
   serving::FeatureLookup& feature_lookup() { return *feature_lookup_; }
@@ -58,6 +60,8 @@ class PlinthService {
   serving::EndpointManager endpoints_;
   std::unique_ptr<features::FeatureStore> features_;
   std::unique_ptr<OnlineFeatureLookup> feature_lookup_;
+  // Last: its thread stops before anything it uses goes away.
+  std::unique_ptr<serving::RolloutController> rollouts_;
 };
 
 }  // namespace plinth::service

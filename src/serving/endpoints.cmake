@@ -13,3 +13,8 @@ add_library(plinth_endpoints STATIC
   ${CMAKE_CURRENT_LIST_DIR}/feature_enrichment.cc)
 target_link_libraries(plinth_endpoints PUBLIC plinth_serving plinth_registry plinth_storage
                       plinth_auth PRIVATE spdlog::spdlog)
+target_sources(plinth_endpoints PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/rollout_window.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rollout_guards.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rollout.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rollout_controller.cc)

@@ -63,6 +63,7 @@ Result<Prediction> Predict(const LiveEndpoint& endpoint, const FeatureRows& rows
   if (VariantMetrics* m = variant.metrics.get()) {
     m->requests.fetch_add(1, std::memory_order_relaxed);
     if (!st.ok()) m->errors.fetch_add(1, std::memory_order_relaxed);
+    if (st.ok()) m->RecordPredictions(p.values.data(), p.values.size());
     m->latency_seconds.Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     m->batch_rows.Observe(static_cast<double>(rows.n_rows));

@@ -22,6 +22,11 @@ struct VariantMetrics {
   std::atomic<uint64_t> errors{0};
   Histogram latency_seconds;  // model time of one request (input shaping + predict)
   Histogram batch_rows;       // rows per request
+  // Sum and count of the finite values a variant predicted (rollout guards compare means).
+  std::atomic<double> prediction_sum{0};
+  std::atomic<uint64_t> predictions{0};
+
+  void RecordPredictions(const float* values, size_t n);
 };
 
 class ServingMetrics {
