@@ -23,3 +23,6 @@ echo "== drift: KS, PSI, JS, Wasserstein on 1,000,000 x 50 vs numpy/scipy =="
 
 echo "== monitoring: a monitor window over 200,000 and 2,000,000 captured rows (time, peak RSS) =="
 "$BUILD_DIR/bench/plinth_bench_monitor_window" 2000000
+echo
+echo "== online features: POST /api/v1/features/online vs redis GET; in-process lookups =="
+/usr/bin/python3 bench/features/online_bench.py --build-dir "$BUILD_DIR"

@@ -86,6 +86,7 @@ int RunCommandLine(const std::vector<std::string>& args, const ServerMain& serve
   AddPredictCommand(app, ctx);
   AddDriftCommand(app, ctx);
   AddMonitoringCommands(app, ctx);
+  AddOnlineFeatureCommands(app, ctx);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
   try {

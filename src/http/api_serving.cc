@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "http/api_helpers.h"
 #include "serving/endpoint_spec_json.h"
+#include "serving/feature_enrichment.h"
 #include "serving/predictor.h"
 
 namespace plinth::http {
@@ -58,7 +59,8 @@ json ToJson(const LiveEndpoint& e) {
           {"error", e.error.empty() ? json(nullptr) : json(e.error)},
           {"created_ms", e.created_ms},
           {"updated_ms", e.updated_ms},
-          {"created_by", e.created_by}};
+          {"created_by", e.created_by},
+          {"features", serving::EndpointFeaturesToJson(e.spec.features)}};
 }
 
 Result<float> NumberOrNull(const json& v, const std::string& where) {
@@ -232,6 +234,21 @@ json CaptureJson(const serving::CaptureRecord& r) {
           {"predictions", outputs}};
 }
 
+// An endpoint that declares features (serving/feature_lookup.h): its instances name entities,
+// and the declared features come from the online store.
+Response PredictWithOnlineFeatures(serving::EndpointManager& endpoints,
+                                   service::PlinthService& service, const LiveEndpoint& live,
+                                   const Request& req) {
+  RESPOND_ASSIGN(serving::EnrichedRequest enriched,
+                 serving::ParseAndEnrich(service.feature_lookup(), *live.spec.features, req.body));
+  RESPOND_ASSIGN(serving::Prediction p, PredictAndCapture(endpoints, live, enriched.rows, req));
+  json out = {{"predictions", PredictionsJson(p)}, {"variant", p.variant},
+              {"model", p.model},                  {"version", p.version},
+              {"runtime", p.runtime},              {"request_id", req.request_id}};
+  if (enriched.echo) out["features"] = enriched.EchoJson();
+  return JsonResponse(200, out);
+}
+
 }  // namespace
 
 void AddServingRoutes(Router& router, service::PlinthService& service) {
@@ -270,8 +287,9 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     return NoContent();
   });
 
-  router.Add("POST", "/api/v1/endpoints/{name}/predict", Role::kViewer, [&endpoints](Request& req) {
+  router.Add("POST", "/api/v1/endpoints/{name}/predict", Role::kViewer, [&endpoints, &service](Request& req) {
     RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
+    if (live->spec.features) return PredictWithOnlineFeatures(endpoints, service, *live, req);
     RESPOND_ASSIGN(FeatureRows rows, ParsePredictBody(req.body));
     RESPOND_ASSIGN(serving::Prediction p, PredictAndCapture(endpoints, *live, rows, req));
     return JsonResponse(200, {{"predictions", PredictionsJson(p)},

@@ -49,7 +49,9 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   features::FeatureStoreOptions feature_options;
   feature_options.metadata = &metadata;
   feature_options.offline_dir = options.features_dir;
+  feature_options.online_kv = options.online_kv;
   ASSIGN_OR_RETURN(service->features_, features::FeatureStore::Open(feature_options));
+  service->feature_lookup_ = std::make_unique<OnlineFeatureLookup>(*service->features_);
 
   monitoring::EndpointLookup lookup;
   lookup.exists = [raw](const std::string& name) { return raw->endpoints_.Get(name).status(); };

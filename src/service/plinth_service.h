@@ -9,9 +9,11 @@
 #include "features/feature_store.h"
 #include "monitoring/monitoring.h"
 #include "registry/model_registry.h"
+#include "service/online_feature_lookup.h"
 #include "serving/endpoint_manager.h"
 #include "serving/rollout_controller.h"
 #include "storage/blob_store.h"
+#include "storage/kv_store.h"
 #include "storage/metadata_store.h"
 #include "tracking/tracking_store.h"
 
@@ -20,6 +22,9 @@ namespace plinth::service {
 // Where the subsystems that keep their own files put them.
 struct ServiceOptions {
   std::string features_dir;  // the feature store's offline store; required
+  // The feature store's online store; optional (no online features without it). Must outlive
+  // the service.
+  storage::KvStore* online_kv = nullptr;
 };
 
 class PlinthService {
@@ -37,6 +42,8 @@ class PlinthService {
   serving::EndpointManager& endpoints() { return endpoints_; }
   serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
+  // Online features for endpoints that declare them.
+  serving::FeatureLookup& feature_lookup() { return *feature_lookup_; }
   storage::BlobStore& blobs() { return blobs_; }
   monitoring::Monitoring& monitoring() { return *monitoring_; }
 
@@ -54,7 +61,8 @@ class PlinthService {
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
   std::unique_ptr<features::FeatureStore> features_;
-  // Both stop their threads before anything they use goes away (declared last).
+  std::unique_ptr<OnlineFeatureLookup> feature_lookup_;
+  // Last: their threads stop before anything they use goes away.
   std::unique_ptr<monitoring::Monitoring> monitoring_;
   std::unique_ptr<serving::RolloutController> rollouts_;
 };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "serving/feature_lookup.h"
 
 namespace plinth::serving {
 
@@ -34,6 +35,8 @@ struct EndpointSpec {
   double shadow_tolerance = 0.01;
   // Share of requests whose inputs and outputs are captured (0: off, 1: all).
   double capture_sample_rate = 0;
+  // Features read from the online store for each instance (feature_lookup.h).
+  std::optional<EndpointFeatures> features{};
 };
 
 bool operator==(const ModelRef& a, const ModelRef& b);

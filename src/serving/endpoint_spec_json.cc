@@ -27,6 +27,41 @@ Result<ModelRef> RefFromJson(const json& j, const std::string& where) {
 
 }  // namespace
 
+Result<std::optional<EndpointFeatures>> EndpointFeaturesFromJson(const json& body) {
+  auto it = body.find("features");
+  if (it == body.end() || it->is_null()) return std::optional<EndpointFeatures>();
+  if (!it->is_object()) {
+    return InvalidArgument("'features' must be {\"refs\": [\"view:feature\", ...], \"entity_key\": ...}");
+  }
+  EndpointFeatures f;
+  for (const auto& [key, value] : it->items()) {
+    if (key == "refs") {
+      if (!value.is_array()) return InvalidArgument("features.refs must be a list of strings");
+      for (const json& ref : value) {
+        if (!ref.is_string()) return InvalidArgument("features.refs must be a list of strings");
+        f.refs.push_back(ref.get<std::string>());
+      }
+    } else if (key == "entity_key") {
+      if (!value.is_string()) return InvalidArgument("features.entity_key must be a string");
+      f.entity_key = value.get<std::string>();
+    } else if (key == "include_entity_key") {
+      if (!value.is_boolean()) return InvalidArgument("features.include_entity_key must be true or false");
+      f.include_entity_key = value.get<bool>();
+    } else {
+      return InvalidArgument("unknown field 'features." + key + "'");
+    }
+  }
+  RETURN_IF_ERROR(ValidateEndpointFeatures(f));
+  return std::optional<EndpointFeatures>(std::move(f));
+}
+
+json EndpointFeaturesToJson(const std::optional<EndpointFeatures>& features) {
+  if (!features) return nullptr;
+  return {{"refs", features->refs},
+          {"entity_key", features->entity_key},
+          {"include_entity_key", features->include_entity_key}};
+}
+
 Result<EndpointSpec> EndpointSpecFromJson(const json& body, std::string name) {
   EndpointSpec spec;
   spec.name = std::move(name);
@@ -72,6 +107,7 @@ Result<EndpointSpec> EndpointSpecFromJson(const json& body, std::string name) {
     }
     spec.capture_sample_rate = rate->get<double>();
   }
+  ASSIGN_OR_RETURN(spec.features, EndpointFeaturesFromJson(body));
   RETURN_IF_ERROR(ValidateEndpointSpec(spec));
   return spec;
 }
@@ -99,6 +135,7 @@ json EndpointSpecToJson(const EndpointSpec& spec) {
   }
   out["shadow"] = shadow;
   out["capture"] = {{"sample_rate", spec.capture_sample_rate}};
+  out["features"] = EndpointFeaturesToJson(spec.features);
   return out;
 }
 

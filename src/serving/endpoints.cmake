@@ -9,7 +9,8 @@ add_library(plinth_endpoints STATIC
   ${CMAKE_CURRENT_LIST_DIR}/predictor.cc
   ${CMAKE_CURRENT_LIST_DIR}/shadow_mirror.cc
   ${CMAKE_CURRENT_LIST_DIR}/serving_metrics.cc
-  ${CMAKE_CURRENT_LIST_DIR}/capture_log.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/capture_log.cc
+  ${CMAKE_CURRENT_LIST_DIR}/feature_enrichment.cc)
 target_link_libraries(plinth_endpoints PUBLIC plinth_serving plinth_registry plinth_storage
                       plinth_auth PRIVATE spdlog::spdlog)
 target_sources(plinth_endpoints PRIVATE
