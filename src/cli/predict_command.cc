@@ -1,7 +1,8 @@
 // `plinth predict --endpoint E --input rows.csv|rows.jsonl [--output preds.csv]`: batch
 // inference through an endpoint. Rows go in batches as named `instances`; a row that cannot be
 // read (a value that is not a number, a line that is not a JSON object) is reported with its
-// line number and skipped, or ends the command with --strict. Progress and rows/s go to stderr.
+// line number and skipped, or ends the command with --strict. The rows are read with
+// common/row_reader.h, the reader of the server's batch jobs. Progress and rows/s go to stderr.
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -9,67 +10,27 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "common/row_reader.h"
 
 namespace plinth::cli {
 
 namespace {
 
-// Splits one CSV line (RFC 4180 quotes; no embedded newlines).
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
-struct Row {
+struct Instance {
   int64_t line = 0;
   nlohmann::json instance;
 };
 
-// One input row as an instance, or the reason it cannot be one.
-Result<nlohmann::json> CsvInstance(const std::vector<std::string>& header, const std::string& line) {
-  std::vector<std::string> fields = SplitCsvLine(line);
-  if (fields.size() != header.size()) {
-    return InvalidArgument("has " + std::to_string(fields.size()) + " fields, the header has " +
-                           std::to_string(header.size()));
-  }
-  nlohmann::json instance = nlohmann::json::object();
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].empty()) continue;  // missing
-    auto value = ParseNumber(fields[i], header[i]);
-    if (!value.ok()) return InvalidArgument("column '" + header[i] + "': '" + fields[i] + "' is not a number");
-    instance[header[i]] = *value;
-  }
-  return instance;
-}
-
-Result<nlohmann::json> JsonlInstance(const std::string& line) {
-  nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return InvalidArgument("is not a JSON object");
-  return j;
+// A JSON field of the answer as CSV text ("" for null: a constant fallback has no variant).
+std::string Field(const nlohmann::json& answer, const char* key) {
+  auto it = answer.find(key);
+  if (it == answer.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
 struct Args {
@@ -79,8 +40,9 @@ struct Args {
 };
 
 Status RunPredict(CommandContext& ctx, const Args& args) {
-  std::ifstream in(args.input);
+  std::ifstream in(args.input, std::ios::binary);
   if (!in) return InvalidArgument("cannot read " + args.input);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   bool jsonl = args.input.size() > 6 && (args.input.ends_with(".jsonl") || args.input.ends_with(".ndjson"));
   std::ofstream file_out;
   std::ostream* out = &ctx.out();
@@ -92,14 +54,18 @@ Status RunPredict(CommandContext& ctx, const Args& args) {
   ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
   std::string target = "/api/v1/endpoints/" + EncodeSegment(args.endpoint) + "/predict";
 
-  std::vector<std::string> header;
-  std::string line;
-  int64_t line_no = 0, done = 0, skipped = 0;
-  if (!jsonl) {
-    if (!std::getline(in, line)) return InvalidArgument(args.input + " is empty");
-    ++line_no;
-    header = SplitCsvLine(line);
+  // The rows are read by the same reader as the server's batch jobs (common/row_reader.h).
+  std::optional<RowReader> reader;
+  if (jsonl) {
+    reader = RowReader::Jsonl(LineRange{text, 1});
+  } else {
+    auto header = ReadCsvHeader(text);
+    if (!header.ok()) return InvalidArgument(args.input + ": " + header.status().message());
+    reader = RowReader::Csv(LineRange{std::string_view(text).substr(header->body_offset),
+                                      header->body_line},
+                            std::move(header->columns));
   }
+  int64_t done = 0, skipped = 0;
   bool wrote_header = false;
   auto start = std::chrono::steady_clock::now();
   auto progress = [&](bool final) {
@@ -108,11 +74,11 @@ Status RunPredict(CommandContext& ctx, const Args& args) {
               << static_cast<int64_t>(done / std::max(secs, 1e-9)) << " rows/s"
               << (final ? "\n" : "") << std::flush;
   };
-  std::vector<Row> batch;
+  std::vector<Instance> batch;
   auto flush = [&]() -> Status {
     if (batch.empty()) return Status::Ok();
     nlohmann::json instances = nlohmann::json::array();
-    for (const Row& r : batch) instances.push_back(r.instance);
+    for (const Instance& r : batch) instances.push_back(r.instance);
     ASSIGN_OR_RETURN(nlohmann::json answer, api->Call("POST", target, {{"instances", instances}}));
     const nlohmann::json& preds = answer.at("predictions");
     if (!wrote_header) {
@@ -132,25 +98,25 @@ Status RunPredict(CommandContext& ctx, const Args& args) {
       } else {
         *out << "," << preds[i].dump();
       }
-      *out << "," << answer.value("variant", "") << "," << answer.value("version", 0) << "\n";
+      *out << "," << Field(answer, "variant") << "," << Field(answer, "version") << "\n";
     }
     done += static_cast<int64_t>(batch.size());
     batch.clear();
     progress(false);
     return Status::Ok();
   };
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty() || line == "\r") continue;
-    auto instance = jsonl ? JsonlInstance(line) : CsvInstance(header, line);
-    if (!instance.ok()) {
-      std::string why = args.input + ":" + std::to_string(line_no) + " " + instance.status().message();
+  Row parsed;
+  while (reader->Next(&parsed)) {
+    if (!parsed.error.empty()) {
+      std::string why = args.input + ":" + std::to_string(parsed.line) + " " + parsed.error;
       if (args.strict) return InvalidArgument(why);
       std::cerr << "\rskipped " << why << "\n";
       ++skipped;
       continue;
     }
-    batch.push_back(Row{line_no, std::move(instance).value()});
+    nlohmann::json instance = nlohmann::json::object();
+    for (const RowCell& cell : parsed.cells) instance[reader->columns()[cell.column]] = cell.value;
+    batch.push_back(Instance{parsed.line, std::move(instance)});
     if (static_cast<int64_t>(batch.size()) >= args.batch) RETURN_IF_ERROR(flush());
   }
   RETURN_IF_ERROR(flush());

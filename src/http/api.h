@@ -22,6 +22,7 @@ void AddSystemRoutes(Router& router, service::PlinthService& service);    // hea
 void AddTrackingRoutes(Router& router, service::PlinthService& service);  // experiments, runs
 void AddRegistryRoutes(Router& router, service::PlinthService& service);  // uploads, models
 void AddServingRoutes(Router& router, service::PlinthService& service);   // endpoints, /v2/models
+void AddBatchJobRoutes(Router& router, service::PlinthService& service);  // batch jobs
 void AddMetricsRoute(Router& router, service::PlinthService& service, bool open);  // /metrics
 
 }  // namespace plinth::http

@@ -1,5 +1,6 @@
 // Routes: serving endpoints, predict, and the Open Inference Protocol v2 (REST).
 #include "http/api.h"
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -21,6 +22,14 @@ json ToJson(const serving::LiveVariant& v) {
   json j = serving::ModelRefToJson(v.ref);
   j["name"] = v.name;
   j["weight"] = v.weight;
+  if (!v.model) {  // kept unloaded at start-up; the endpoint's fallback answers for it
+    j["serving_version"] = nullptr;
+    j["runtime"] = nullptr;
+    j["fallback_reason"] = nullptr;
+    j["load_ms"] = nullptr;
+    j["load_error"] = v.load_error;
+    return j;
+  }
   j["serving_version"] = v.model->version;
   j["runtime"] = v.model->runtime->runtime_name();
   j["fallback_reason"] = v.model->runtime->fallback_reason();
@@ -51,9 +60,16 @@ json ToJson(const LiveEndpoint& e) {
   json variants = json::array();
   for (const auto& v : e.variants) variants.push_back(ToJson(v));
   if (!e.error.empty()) variants = serving::EndpointSpecToJson(e.spec)["variants"];
+  json spec = serving::EndpointSpecToJson(e.spec);
+  json cache = spec["cache"];
+  if (e.cache) cache["entries"] = e.cache->size();
   return {{"name", e.spec.name},
           {"variants", variants},
           {"shadow", ShadowJson(e)},
+          {"capture", spec["capture"]},
+          {"batching", spec["batching"]},
+          {"cache", cache},
+          {"fallback", spec["fallback"]},
           {"ready", e.error.empty()},
           {"error", e.error.empty() ? json(nullptr) : json(e.error)},
           {"created_ms", e.created_ms},
@@ -223,6 +239,18 @@ Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoint
   return p;
 }
 
+// What answered instead of the chosen variant, and why.
+json FallbackJson(const serving::Prediction& p, const LiveEndpoint& live) {
+  json f = {{"reason", p.fallback_reason}};
+  if (p.fallback_constant) {
+    const auto& c = *live.spec.fallback->constant;
+    f["constant"] = c.size() == 1 ? json(c[0]) : json(c);
+  } else {
+    f["variant"] = p.variant;
+  }
+  return f;
+}
+
 json CaptureJson(const serving::CaptureRecord& r) {
   json inputs = json::parse(r.inputs_json, nullptr, false);
   json outputs = json::parse(r.outputs_json, nullptr, false);
@@ -274,12 +302,15 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
     RESPOND_ASSIGN(FeatureRows rows, ParsePredictBody(req.body));
     RESPOND_ASSIGN(serving::Prediction p, PredictAndCapture(endpoints, *live, rows, req));
-    return JsonResponse(200, {{"predictions", PredictionsJson(p)},
-                              {"variant", p.variant},
-                              {"model", p.model},
-                              {"version", p.version},
-                              {"runtime", p.runtime},
-                              {"request_id", req.request_id}});
+    json answer = {{"predictions", PredictionsJson(p)},
+                   {"variant", p.fallback_constant ? json(nullptr) : json(p.variant)},
+                   {"model", p.fallback_constant ? json(nullptr) : json(p.model)},
+                   {"version", p.fallback_constant ? json(nullptr) : json(p.version)},
+                   {"runtime", p.runtime},
+                   {"served_by", p.served_by},
+                   {"request_id", req.request_id}};
+    if (p.served_by == "fallback") answer["fallback"] = FallbackJson(p, *live);
+    return JsonResponse(200, answer);
   });
 
   router.Add("GET", "/api/v1/endpoints/{name}/captures", Role::kViewer, [&endpoints](Request& req) {
@@ -314,7 +345,9 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     return JsonResponse(200, {{"model_name", live->spec.name},
                               {"model_version", std::to_string(p.version)},
                               {"id", id},
-                              {"parameters", {{"variant", p.variant}, {"model", p.model}}},
+                              {"parameters", {{"variant", p.variant},
+                                              {"model", p.model},
+                                              {"served_by", p.served_by}}},
                               {"outputs", json::array({{{"name", "predict"},
                                                         {"shape", shape},
                                                         {"datatype", "FP32"},
@@ -325,9 +358,13 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     json versions = json::array();
     json inputs = json::array();
     json outputs = json::array();
-    if (!live->variants.empty()) {
-      const auto& model = *live->variants[0].model;
-      for (const auto& v : live->variants) versions.push_back(std::to_string(v.model->version));
+    auto loaded = std::find_if(live->variants.begin(), live->variants.end(),
+                               [](const serving::LiveVariant& v) { return v.model != nullptr; });
+    if (loaded != live->variants.end()) {
+      const auto& model = *loaded->model;
+      for (const auto& v : live->variants) {
+        if (v.model) versions.push_back(std::to_string(v.model->version));
+      }
       int64_t width = static_cast<int64_t>(model.runtime->input_signature().num_features);
       inputs.push_back({{"name", "input-0"}, {"datatype", "FP32"}, {"shape", {-1, width}}});
       json out_shape = json::array({-1});

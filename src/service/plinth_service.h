@@ -8,6 +8,7 @@
 #include "auth/token_store.h"
 #include "features/feature_store.h"
 #include "registry/model_registry.h"
+#include "serving/batch_jobs.h"
 #include "serving/endpoint_manager.h"
 #include "storage/blob_store.h"
 #include "storage/metadata_store.h"
@@ -33,6 +34,7 @@ class PlinthService {
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
+  serving::BatchJobs& batch_jobs() { return *batch_jobs_; }
   features::FeatureStore& features() { return *features_; }
   storage::BlobStore& blobs() { return blobs_; }
 
@@ -49,6 +51,7 @@ class PlinthService {
   tracking::TrackingStore tracking_;
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
+  std::unique_ptr<serving::BatchJobs> batch_jobs_;  // stopped before endpoints_ goes
   std::unique_ptr<features::FeatureStore> features_;
 };
 
