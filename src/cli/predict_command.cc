@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -36,8 +37,53 @@ std::string Field(const nlohmann::json& answer, const char* key) {
 struct Args {
   std::string endpoint, input, output;
   bool strict = false;
+  bool job = false;
   int64_t batch = 500;
 };
+
+// --job: uploads the file and runs it as a batch job in the server (POST /api/v1/batch-jobs),
+// printing progress and bad rows to stderr, then writes the job's output.
+Status RunPredictJob(CommandContext& ctx, const Args& args) {
+  std::ifstream in(args.input, std::ios::binary);
+  if (!in) return InvalidArgument("cannot read " + args.input);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
+  ASSIGN_OR_RETURN(nlohmann::json upload, api->SendBytes("POST", "/api/v1/uploads", text));
+  bool jsonl = args.input.ends_with(".jsonl") || args.input.ends_with(".ndjson");
+  nlohmann::json body = {{"endpoint", args.endpoint},
+                         {"input", upload.at("sha256")},
+                         {"format", jsonl ? "jsonl" : "csv"},
+                         {"strict", args.strict}};
+  ASSIGN_OR_RETURN(nlohmann::json job, api->Call("POST", "/api/v1/batch-jobs", body));
+  const std::string target = "/api/v1/batch-jobs/" + EncodeSegment(job.at("id").get<std::string>());
+  std::cerr << "batch job " << job.at("id").get<std::string>() << "\n";
+  while (job.at("status") == "queued" || job.at("status") == "running") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSIGN_OR_RETURN(job, api->Call("GET", target));
+    std::cerr << "\r" << job.value("rows_done", int64_t{0}) << " of " << job.value("rows_total", int64_t{0})
+              << " rows predicted" << std::flush;
+  }
+  std::cerr << "\n";
+  for (const auto& bad : job.at("bad_rows")) {
+    std::cerr << "skipped " << args.input << ":" << bad.value("line", int64_t{0}) << " "
+              << bad.value("message", "") << "\n";
+  }
+  if (job.at("status") != "succeeded") {
+    return InvalidArgument(args.input + ": " + job.value("error", std::string("the batch job failed")));
+  }
+  ASSIGN_OR_RETURN(std::string csv, api->Download(target + "/output"));
+  if (args.output.empty()) {
+    ctx.out() << csv;
+  } else {
+    std::ofstream out(args.output, std::ios::trunc | std::ios::binary);
+    if (!out) return InvalidArgument("cannot write " + args.output);
+    out << csv;
+  }
+  std::cerr << job.value("rows_done", int64_t{0}) << " rows predicted, " << job.value("rows_bad", int64_t{0})
+            << " skipped, " << static_cast<int64_t>(job.value("rows_per_second", 0.0))
+            << " rows/s in the server\n";
+  return Status::Ok();
+}
 
 Status RunPredict(CommandContext& ctx, const Args& args) {
   std::ifstream in(args.input, std::ios::binary);
@@ -134,7 +180,11 @@ void AddPredictCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--output", args->output, "predictions CSV (default: standard output)");
   cmd->add_flag("--strict", args->strict, "stop at the first bad row instead of skipping it");
   cmd->add_option("--batch-size", args->batch, "rows per request")->check(CLI::Range(1, 10000));
-  OnRun(cmd, ctx, [&ctx, args]() -> Status { return RunPredict(ctx, *args); });
+  cmd->add_flag("--job", args->job,
+                "upload the file and predict it as a batch job inside the server (faster)");
+  OnRun(cmd, ctx, [&ctx, args]() -> Status {
+    return args->job ? RunPredictJob(ctx, *args) : RunPredict(ctx, *args);
+  });
 }
 
 }  // namespace plinth::cli

@@ -293,3 +293,27 @@ def test_batch_job_reads_json_lines(server, models):
     assert got[0] == ["line", "p0", "p1", "p2", "variant", "version"]
     values = np.array([[float(v) for v in r[1:4]] for r in got[1:]], dtype=np.float32)
     np.testing.assert_allclose(values, expected[:5], rtol=1e-6, atol=1e-7)
+
+
+def test_cli_predict_runs_a_batch_job(server, models, tmp_path):
+    m = models["name"]
+    ep = make_endpoint(server, [{"name": "a", "model": m, "version": 1}])
+    _, probe, expected = models["v1"]
+    lines = [",".join(FEATURES)]
+    for row in probe:
+        lines.append(",".join("" if np.isnan(v) else repr(float(v)) for v in row))
+    lines.insert(2, "x,1,2,3")  # line 3
+    rows = tmp_path / "rows.csv"
+    rows.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "preds.csv"
+    res = base.run_cli(server, "predict", "--endpoint", ep["name"], "--input", str(rows),
+                       "--output", str(out), "--job")
+    assert res.returncode == 0, res.stderr
+    assert "rows.csv:3" in res.stderr and "rows/s" in res.stderr
+    got = [line.split(",") for line in out.read_text().splitlines()]
+    assert got[0] == ["line", "prediction", "variant", "version"]
+    assert np.array_equal(np.array([r[1] for r in got[1:]], dtype=np.float32),
+                          expected.astype(np.float32))
+    strict = base.run_cli(server, "predict", "--endpoint", ep["name"], "--input", str(rows),
+                          "--job", "--strict")
+    assert strict.returncode != 0 and "line 3" in strict.stderr
