@@ -36,6 +36,12 @@ def write_csv(path, n):
     return np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, max_rows=2000)
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
@@ -65,6 +71,7 @@ def main():
             status, up, _ = server.request("POST", "/api/v1/uploads", data,
                                            headers={"Content-Type": "application/octet-stream"})
             assert status == 201, up
+            cpu_before = cpu_seconds(server.proc.pid)
             status, job, _ = server.request("POST", "/api/v1/batch-jobs",
                                             {"endpoint": "bench", "input": up["sha256"]})
             assert status == 201, job
@@ -72,6 +79,7 @@ def main():
                 time.sleep(0.02)
                 job = server.request("GET", f"/api/v1/batch-jobs/{job['id']}")[1]
             assert job["status"] == "succeeded", job
+            cpu = cpu_seconds(server.proc.pid) - cpu_before
             status, out, _ = server.request("GET", f"/api/v1/batch-jobs/{job['id']}/output", raw=True)
             wall = time.time() - start
             lines = out.decode().splitlines()
@@ -82,6 +90,9 @@ def main():
             print(f"batch job: {job['rows_per_second']:,.0f} rows/s in the server (parse + predict + "
                   f"format, 2 threads); {args.rows / wall:,.0f} rows/s end to end with upload and "
                   f"download ({wall:.2f} s); predictions equal xgboost's")
+            print(f"batch job CPU: {cpu:.2f} s of server CPU for the job (reading the blob and "
+                  f"storing the output included): {args.rows / cpu:,.0f} rows per CPU-second, so "
+                  f"~{2 * args.rows / cpu:,.0f} rows/s on 2 idle cores")
 
             cli_csv = work / "cli.csv"
             with open(csv) as src, open(cli_csv, "w") as dst:

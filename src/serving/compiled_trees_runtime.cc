@@ -138,7 +138,7 @@ Result<std::unique_ptr<CompiledTreesRuntime>> CompiledTreesRuntime::Compile(
     rt->lane_group_depth_.push_back(depth);
   }
   rt->nodes_.shrink_to_fit();
-  if (rt->max_depth_ <= kDenseMaxDepth) rt->BuildDense(model);
+  if (rt->max_depth_ <= kDenseMaxDepth) rt->BuildDense(model);  // may decline (dense_ false)
   return rt;
 }
 
@@ -147,6 +147,7 @@ void CompiledTreesRuntime::BuildDense(const XgboostModel& model) {
   const size_t internal = (size_t{1} << depth) - 1;
   const size_t leaves = size_t{1} << depth;
   const float nan = std::numeric_limits<float>::quiet_NaN();
+  const auto num_features = static_cast<uint32_t>(model.num_feature);
   dense_nodes_.assign(model.trees.size() * internal, DenseNode{nan, 0u});
   dense_leaves_.assign(model.trees.size() * leaves, 0.0f);
   for (size_t t = 0; t < model.trees.size(); ++t) {
@@ -170,10 +171,15 @@ void CompiledTreesRuntime::BuildDense(const XgboostModel& model) {
         continue;
       }
       if (left != -1) {
+        const float threshold = tree.split_conditions[item.source];
+        if (!std::isfinite(threshold)) {  // -inf/+inf would not stand in for missing values
+          dense_nodes_.clear();
+          dense_leaves_.clear();
+          return;
+        }
+        const auto feature = static_cast<uint32_t>(tree.split_indices[item.source]);
         nodes[item.index] = DenseNode{
-            tree.split_conditions[item.source],
-            static_cast<uint32_t>(tree.split_indices[item.source]) |
-                (tree.default_left[item.source] ? kDefaultLeft : 0u)};
+            threshold, tree.default_left[item.source] ? feature : num_features + feature};
         stack.push_back(Item{left, 2 * item.index + 1, item.level + 1});
         stack.push_back(Item{tree.right_children[item.source], 2 * item.index + 2, item.level + 1});
       } else {
@@ -216,15 +222,25 @@ inline uint32_t CompiledTreesRuntime::Step(const Node* nodes, uint32_t index, co
   return node.left + 1u - less - missing_left;
 }
 
-// The complete-tree step: children of i are 2i+1 (left) and 2i+2 (right); same rule as Step.
+// The complete-tree step over a widened row: children of i are 2i+1 (left) and 2i+2 (right).
 inline uint32_t CompiledTreesRuntime::DenseStep(const DenseNode* nodes, uint32_t index,
-                                                const float* row) {
+                                                const float* widened) {
   const DenseNode& node = nodes[index];
-  const float value = row[node.feature_and_default & kFeatureMask];
-  const uint32_t less = value < node.threshold;
-  const uint32_t missing_left = (value != value) & (node.feature_and_default >> 31);
-  return 2 * index + 2 - less - missing_left;
+  return 2 * index + 2 - static_cast<uint32_t>(widened[node.column] < node.threshold);
 }
+
+namespace {
+// Row r of `rows` (n values) as 2n values: NaN -> -inf, then NaN -> +inf (see the header).
+inline void Widen(const float* row, size_t n, float* out) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (size_t f = 0; f < n; ++f) {
+    const float v = row[f];
+    const bool missing = v != v;
+    out[f] = missing ? -kInf : v;
+    out[n + f] = missing ? kInf : v;
+  }
+}
+}  // namespace
 
 void CompiledTreesRuntime::PredictDenseBlock(const float* rows, size_t n_rows, size_t n_features,
                                              float* out) const {
@@ -237,10 +253,16 @@ void CompiledTreesRuntime::PredictDenseBlock(const float* rows, size_t n_rows, s
   const DenseNode* all_nodes = dense_nodes_.data();
   const float* all_leaves = dense_leaves_.data();
 
+  // Widened rows; grown once per thread, so the predict path does not allocate afterwards.
+  thread_local std::vector<float> widened;
+  const size_t wide = 2 * n_features;
+  if (widened.size() < n_rows * wide) widened.resize(n_rows * wide);
+  for (size_t r = 0; r < n_rows; ++r) Widen(rows + r * n_features, n_features, widened.data() + r * wide);
+
   if (n_rows < kLanes) {
     // Few rows: kLanes trees side by side per row, leaves added in tree order.
     for (size_t r = 0; r < n_rows; ++r) {
-      const float* row = rows + r * n_features;
+      const float* row = widened.data() + r * wide;
       float* acc = out + r * groups;
       size_t t = 0;
       for (; t + kLanes <= n_trees; t += kLanes) {
@@ -277,11 +299,11 @@ void CompiledTreesRuntime::PredictDenseBlock(const float* rows, size_t n_rows, s
         uint32_t index[kLanes];
 #pragma GCC unroll 8
         for (size_t k = 0; k < kLanes; ++k) index[k] = 0;
-        const float* base = rows + r * n_features;
+        const float* base = widened.data() + r * wide;
         for (uint32_t step = 0; step < depth; ++step) {
 #pragma GCC unroll 8
           for (size_t k = 0; k < kLanes; ++k) {
-            index[k] = DenseStep(nodes, index[k], base + k * n_features);
+            index[k] = DenseStep(nodes, index[k], base + k * wide);
           }
         }
         for (size_t k = 0; k < kLanes; ++k) acc[(r + k) * groups] += leaf[index[k]];
@@ -289,7 +311,7 @@ void CompiledTreesRuntime::PredictDenseBlock(const float* rows, size_t n_rows, s
       for (; r < n_rows; ++r) {
         uint32_t index = 0;
         for (uint32_t step = 0; step < depth; ++step) {
-          index = DenseStep(nodes, index, rows + r * n_features);
+          index = DenseStep(nodes, index, widened.data() + r * wide);
         }
         acc[r * groups] += leaf[index];
       }

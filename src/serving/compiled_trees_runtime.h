@@ -13,8 +13,13 @@
 // complete trees of the model's depth D: per tree 2^D - 1 eight-byte split nodes in heap order
 // (the children of node i are 2i+1 and 2i+2) and 2^D leaf values. A shallower leaf becomes a
 // chain of pass-through nodes (threshold NaN, default right: every value goes right) ending at
-// its value. A step is then `i = 2i + 2 - less - missing_left`, with no child index to load and
-// half the bytes per node; this layout serves every Predict call for such models.
+// its value. Missing values are handled by the input instead of the step: each row is widened to
+// 2n values, the first n with NaN replaced by -inf (a row that takes every split's left side),
+// the last n with NaN replaced by +inf (the right side); a node whose missing values go left reads
+// column f, one whose go right reads column n + f. As no split threshold is infinite (else this
+// layout is not used), `value < threshold` then decides missing values exactly as the node's
+// default does, and a step is just `i = 2i + 2 - (value < threshold)`: no child index to load, no
+// NaN test, half the bytes per node. This layout serves every Predict call for such models.
 //
 // The evaluator reproduces XGBoost 1.7's arithmetic, so its float32 outputs equal XGBoost's:
 //   * a row goes left when `value < split_condition` in float32; NaN takes the node's default
@@ -92,11 +97,11 @@ class CompiledTreesRuntime final : public ModelRuntime {
     uint32_t group;  // output group the leaf is added to
   };
 
-  // A split node of the complete-tree layout: row goes left when value < threshold; NaN goes
-  // left when bit 31 of feature_and_default is set.
+  // A split node of the complete-tree layout: the row goes left when widened[column] <
+  // threshold (column f or n + f, see above).
   struct DenseNode {
     float threshold;
-    uint32_t feature_and_default;
+    uint32_t column;
   };
   static_assert(sizeof(DenseNode) == 8);
 
