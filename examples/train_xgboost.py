@@ -8,6 +8,12 @@ plinth run, the model is saved as JSON and logged as the run's artifact `model/m
 The model is registered (flavor xgboost, with lineage to the run) only if the validation MAPE is
 below the gate (0.15, ADR-16); otherwise the script says why and exits 1.
 
+With --training-set it trains per zone instead, on a training set the feature store produced
+(a point-in-time join of examples/zone_data.py's history: hour, day_of_week, bookings as the
+label, and the zone_demand features), and records the file's SHA-256 as the data version.
+--unit-bug trains on bookings_mean_24h as a 24-hour total instead of a mean: a model that passes
+its own gate but sees means in production (the demo's deliberately bad version).
+
     /usr/bin/python3 examples/train_xgboost.py --data-dir plinth-data
     /usr/bin/python3 examples/train_xgboost.py --url http://127.0.0.1:8080 --token "$TOKEN"
 
@@ -28,6 +34,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "clients
 import plinth  # noqa: E402
 
 FEATURES = ["hour", "day_of_week", "temperature", "rain"]
+ZONE_FEATURES = ["hour", "day_of_week", "temperature", "rain", "bookings_lag_1h",
+                 "bookings_mean_24h"]
+ZONE_LABEL = "bookings"
 GATE_MAPE = 0.15
 
 
@@ -59,6 +68,24 @@ def make_demand(seed, days=365):
     return X, bookings.astype(np.float32)
 
 
+def read_training_set(path):
+    """(X with ZONE_FEATURES as columns, y, `sha256:<hex>` of the file) from a training-set CSV,
+    in event-time order so that the split below is in time. Empty cells (no feature value within
+    the view's TTL) become NaN, which XGBoost treats as missing."""
+    raw = pathlib.Path(path).read_bytes()
+    lines = raw.decode().splitlines()
+    header = lines[0].split(",")
+    missing = [c for c in ZONE_FEATURES + [ZONE_LABEL, "event_timestamp"] if c not in header]
+    if missing:
+        raise OSError(f"{path} lacks the columns {missing}")
+    rows = sorted((line.split(",") for line in lines[1:] if line),
+                  key=lambda r: r[header.index("event_timestamp")])
+    cols = [header.index(c) for c in ZONE_FEATURES]
+    X = np.array([[float(r[c]) if r[c] else np.nan for c in cols] for r in rows], dtype=np.float32)
+    y = np.array([float(r[header.index(ZONE_LABEL)]) for r in rows], dtype=np.float32)
+    return X, y, "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
 def data_version(X, y):
     """`sha256:<hex>` of the data set's bytes, recorded as the run's and the version's lineage."""
     digest = hashlib.sha256(np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(y).tobytes())
@@ -75,9 +102,14 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--rounds", type=int, default=100)
     p.add_argument("--gate", type=float, default=GATE_MAPE, help="register only if MAPE < this")
+    p.add_argument("--training-set", help="train on this training-set CSV (see above)")
+    p.add_argument("--unit-bug", action="store_true",
+                   help="train on bookings_mean_24h x 24 (needs --training-set)")
     args = p.parse_args(argv)
     if not args.data_dir and not (args.url and args.token):
         p.error("give --data-dir, or --url and --token")
+    if args.unit_bug and not args.training_set:
+        p.error("--unit-bug needs --training-set")
     return args
 
 
@@ -86,11 +118,18 @@ def main(argv=None):
     client = (plinth.Client.from_data_dir(args.data_dir) if args.data_dir
               else plinth.Client(args.url, args.token))
 
-    X, y = make_demand(args.seed)
-    split = int(len(y) * 0.8)  # train on the first ~10 months, validate on the rest
-    dtrain = xgb.DMatrix(X[:split], label=y[:split], feature_names=FEATURES)
-    dvalid = xgb.DMatrix(X[split:], label=y[split:], feature_names=FEATURES)
-    version_of_data = data_version(X, y)
+    if args.training_set:
+        features = ZONE_FEATURES
+        X, y, version_of_data = read_training_set(args.training_set)
+    else:
+        features = FEATURES
+        X, y = make_demand(args.seed)
+        version_of_data = data_version(X, y)
+    if args.unit_bug:
+        X[:, features.index("bookings_mean_24h")] *= 24
+    split = int(len(y) * 0.8)  # train on the first 80% in time, validate on the rest
+    dtrain = xgb.DMatrix(X[:split], label=y[:split], feature_names=features)
+    dvalid = xgb.DMatrix(X[split:], label=y[split:], feature_names=features)
     params = {"objective": "reg:squarederror", "tree_method": "hist", "max_depth": 6,
               "eta": 0.1, "subsample": 0.9, "min_child_weight": 1, "seed": args.seed}
 
@@ -98,7 +137,8 @@ def main(argv=None):
                           tags={"script": "examples/train_xgboost.py"},
                           data_version=version_of_data) as run:
         run.log_params({**params, "num_boost_round": args.rounds, "rows_train": split,
-                        "rows_valid": len(y) - split, "features": ",".join(FEATURES)})
+                        "rows_valid": len(y) - split, "features": ",".join(features),
+                        "unit_bug": args.unit_bug})
         evals_result = {}
         booster = xgb.train(params, dtrain, num_boost_round=args.rounds,
                             evals=[(dtrain, "train"), (dvalid, "valid")],
@@ -129,7 +169,7 @@ def main(argv=None):
         args.model, "xgboost", run_id=run.id, artifact_path="model/model.json",
         metrics={"mape": mape, "rmse": rmse},
         params={**params, "num_boost_round": args.rounds},
-        data_version=version_of_data, signature=[(f, "float") for f in FEATURES],
+        data_version=version_of_data, signature=[(f, "float") for f in features],
         description=f"XGBoost demand model (seed {args.seed}), validation MAPE {mape:.4f}")
     print(f"registered {version['model']} version {version['version']} ({version['status']})")
     return 0

@@ -4,9 +4,10 @@
 Both serve the same XGBoost model (200 trees, depth 6, 20 features, trained here) on 127.0.0.1:
 plinth through POST /api/v1/endpoints/{name}/predict, the peer (bench/peers/predict_peer.py,
 FastAPI + uvicorn + xgboost, MLServer-shaped) through POST /predict, with the same body
-{"inputs": [[20 floats]]}. wrk (Debian's package) sends keep-alive requests from 8 connections on
-one thread; rounds alternate plinth and peer and the medians are printed with the ratio. Before
-timing, both answers are checked against xgboost's own prediction for that row.
+{"inputs": [[20 floats]]}. As the issue sets it up, each server is pinned with taskset to core 0
+(every thread of it) and wrk (Debian's package) to core 1, sending keep-alive requests from 8
+connections on one thread; rounds alternate plinth and peer and the medians are printed with the
+ratio. Before timing, both answers are checked against xgboost's own prediction for that row.
 
     /usr/bin/python3 bench/serving/predict_bench.py [--build-dir build] [--rounds 3] [--seconds 5]
 """
@@ -62,6 +63,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+SERVER_CORE, LOAD_CORE = "0", "1"
+
+
+def pin(pid, core):
+    """Pins every thread of process `pid` to `core`."""
+    subprocess.run(["taskset", "-a", "-c", "-p", core, str(pid)], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def wrk(url, body, token, seconds, workdir):
     script = workdir / "post.lua"
     headers = 'wrk.headers["Content-Type"] = "application/json"\n'
@@ -73,7 +83,7 @@ def wrk(url, body, token, seconds, workdir):
                       ' summary.errors.status + summary.errors.connect + summary.errors.read +'
                       ' summary.errors.write + summary.errors.timeout, latency:percentile(50),'
                       ' latency:percentile(99), summary.duration))\nend\n')
-    out = subprocess.run(["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(script), url],
+    out = subprocess.run(["taskset", "-c", LOAD_CORE, "wrk", "-t1", "-c8", f"-d{seconds}s", "-s", str(script), url],
                          capture_output=True, text=True, timeout=seconds + 30).stdout
     m = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) ([\d.]+)", out)
     requests, errors, p50_us, p99_us, duration_us = m.groups()
@@ -109,11 +119,13 @@ def main():
         ep = server.request("POST", "/api/v1/endpoints", {"name": "bench", "variants": [
             {"name": "a", "model": "bench", "version": 1}]}, token=approver)[1]
         plinth_url = f"{server.url}/api/v1/endpoints/bench/predict"
+        pin(server.proc.pid, SERVER_CORE)
 
         peer_port = free_port()
         peer = subprocess.Popen(["/usr/bin/python3", str(REPO / "bench/peers/predict_peer.py"),
                                  str(model_path), str(peer_port)])
         peer_url = f"http://127.0.0.1:{peer_port}/predict"
+        pin(peer.pid, SERVER_CORE)
         for _ in range(200):
             try:
                 post(peer_url, body)

@@ -123,4 +123,33 @@ Result<nlohmann::json> ParseSignature(std::string_view text) {
   return nlohmann::json{{"inputs", inputs}};
 }
 
+Result<nlohmann::json> ParseModelRef(std::string_view text, std::string_view what) {
+  size_t at = text.find('@');
+  size_t colon = text.find(':');
+  if (at != std::string_view::npos && at > 0 && at + 1 < text.size()) {
+    return nlohmann::json{{"model", std::string(text.substr(0, at))},
+                          {"alias", std::string(text.substr(at + 1))}};
+  }
+  if (colon != std::string_view::npos && colon > 0) {
+    ASSIGN_OR_RETURN(int64_t version, ParseInteger(text.substr(colon + 1), what));
+    return nlohmann::json{{"model", std::string(text.substr(0, colon))}, {"version", version}};
+  }
+  return UsageError("bad " + std::string(what) + " '" + std::string(text) +
+                    "': expected MODEL:VERSION or MODEL@ALIAS");
+}
+
+Result<nlohmann::json> ParseNumberList(std::string_view text, std::string_view what) {
+  nlohmann::json out = nlohmann::json::array();
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string_view item = text.substr(start, comma == std::string_view::npos ? comma : comma - start);
+    ASSIGN_OR_RETURN(double v, ParseNumber(item, what));
+    out.push_back(v);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace plinth::cli

@@ -33,6 +33,12 @@ Result<int64_t> ParseInteger(std::string_view text, std::string_view what);
 Result<nlohmann::json> ParseNumberMap(const std::vector<std::string>& items,
                                       std::string_view option);
 
+// "MODEL:VERSION" or "MODEL@ALIAS" -> {"model", "version" | "alias"}. `what` names the option.
+Result<nlohmann::json> ParseModelRef(std::string_view text, std::string_view what);
+
+// "5,25,50,100" -> [5, 25, 50, 100]: a comma-separated list of numbers.
+Result<nlohmann::json> ParseNumberList(std::string_view text, std::string_view what);
+
 // The types a model signature's inputs may have.
 inline constexpr const char* kSignatureTypes[] = {"float", "double", "int", "bool", "string"};
 

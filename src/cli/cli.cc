@@ -82,6 +82,7 @@ int RunCommandLine(const std::vector<std::string>& args, const ServerMain& serve
   AddTokensCommands(app, ctx);
   AddAuditCommands(app, ctx);
   AddEndpointsCommands(app, ctx);
+  AddRolloutsCommands(app, ctx);
   AddPredictCommand(app, ctx);
   AddDriftCommand(app, ctx);
 

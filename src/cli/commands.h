@@ -21,6 +21,7 @@ void AddAliasesCommands(CLI::App& app, CommandContext& ctx);
 void AddTokensCommands(CLI::App& app, CommandContext& ctx);  // tokens ... and whoami
 void AddAuditCommands(CLI::App& app, CommandContext& ctx);
 void AddEndpointsCommands(CLI::App& app, CommandContext& ctx);
+void AddRolloutsCommands(CLI::App& app, CommandContext& ctx);
 void AddPredictCommand(CLI::App& app, CommandContext& ctx);  // batch inference
 void AddDriftCommand(CLI::App& app, CommandContext& ctx);  // runs locally: no server needed
 

@@ -10,22 +10,6 @@ namespace plinth::cli {
 
 namespace {
 
-// "MODEL:VERSION" or "MODEL@ALIAS" -> {"model", "version" | "alias"}.
-Result<nlohmann::json> ParseModelRef(std::string_view text, std::string_view what) {
-  size_t at = text.find('@');
-  size_t colon = text.find(':');
-  if (at != std::string_view::npos && at > 0 && at + 1 < text.size()) {
-    return nlohmann::json{{"model", std::string(text.substr(0, at))},
-                          {"alias", std::string(text.substr(at + 1))}};
-  }
-  if (colon != std::string_view::npos && colon > 0) {
-    ASSIGN_OR_RETURN(int64_t version, ParseInteger(text.substr(colon + 1), what));
-    return nlohmann::json{{"model", std::string(text.substr(0, colon))}, {"version", version}};
-  }
-  return InvalidArgument("bad " + std::string(what) + " '" + std::string(text) +
-                         "': expected MODEL:VERSION or MODEL@ALIAS");
-}
-
 // "NAME=MODEL:VERSION[=WEIGHT]" or "NAME=MODEL@ALIAS[=WEIGHT]".
 Result<nlohmann::json> ParseVariant(const std::string& text) {
   size_t eq = text.find('=');

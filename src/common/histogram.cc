@@ -18,6 +18,13 @@ void Histogram::Observe(double value) {
   }
 }
 
+std::vector<uint64_t> Histogram::BucketCounts() const {
+  std::vector<uint64_t> out;
+  out.reserve(counts_.size());
+  for (const auto& c : counts_) out.push_back(c.load(std::memory_order_relaxed));
+  return out;
+}
+
 std::string PrometheusNumber(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (std::isnan(v)) return "NaN";

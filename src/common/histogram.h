@@ -21,6 +21,10 @@ class Histogram {
   // (`endpoint="demand",variant="a"`) in Prometheus text format.
   void Render(const std::string& name, const std::string& labels, std::string& out) const;
 
+  const std::vector<double>& upper_bounds() const { return bounds_; }
+  // Observations per bucket (not cumulative), one per upper bound plus the +Inf bucket.
+  std::vector<uint64_t> BucketCounts() const;
+
  private:
   std::vector<double> bounds_;
   std::vector<std::atomic<uint64_t>> counts_;  // one per bound, plus +Inf

@@ -391,7 +391,8 @@ void AddMetricsRoute(Router& router, service::PlinthService& service, bool open)
   router.Add("GET", "/metrics", least, [&service](Request&) {
     Response r;
     r.content_type = "text/plain; version=0.0.4";
-    r.body = service.endpoints().metrics().Render(service.endpoints());
+    r.body = service.endpoints().metrics().Render(service.endpoints()) +
+             service.rollouts().RenderMetrics();
     return r;
   });
 }

@@ -10,6 +10,7 @@
 #include "registry/model_registry.h"
 #include "serving/batch_jobs.h"
 #include "serving/endpoint_manager.h"
+#include "serving/rollout_controller.h"
 #include "storage/blob_store.h"
 #include "storage/metadata_store.h"
 #include "tracking/tracking_store.h"
@@ -35,6 +36,7 @@ class PlinthService {
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
   serving::BatchJobs& batch_jobs() { return *batch_jobs_; }
+  serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
   storage::BlobStore& blobs() { return blobs_; }
 
@@ -53,6 +55,8 @@ class PlinthService {
   serving::EndpointManager endpoints_;
   std::unique_ptr<serving::BatchJobs> batch_jobs_;  // stopped before endpoints_ goes
   std::unique_ptr<features::FeatureStore> features_;
+  // Last: its thread stops before anything it uses goes away.
+  std::unique_ptr<serving::RolloutController> rollouts_;
 };
 
 }  // namespace plinth::service

@@ -184,6 +184,7 @@ Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::Update(const auth::
   auto table = table_.load();
   auto it = table->find(spec.name);
   if (it == table->end()) return NotFound("endpoint '" + spec.name + "' does not exist");
+  RETURN_IF_ERROR(CheckNotHeld(spec.name));
   ASSIGN_OR_RETURN(auto live, Resolve(spec, it->second.get()));
   live->created_ms = it->second->created_ms;
   live->created_by = it->second->created_by;
@@ -203,12 +204,95 @@ Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::Update(const auth::
 Status EndpointManager::Delete(const auth::Principal& actor, const std::string& name) {
   std::lock_guard lock(control_mu_);
   if (!table_.load()->count(name)) return NotFound("endpoint '" + name + "' does not exist");
+  RETURN_IF_ERROR(CheckNotHeld(name));
   RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) {
     RETURN_IF_ERROR(tx.Exec("DELETE FROM endpoints WHERE name = ?", {std::string_view(name)}));
     return auth::AuditLog::Append(tx, actor.name, "endpoint.delete", "endpoints/" + name, "{}");
   }));
   Publish(name, nullptr);
   return Status::Ok();
+}
+
+Status EndpointManager::CheckNotHeld(const std::string& name) const {
+  auto hold = holds_.find(name);
+  if (hold == holds_.end()) return Status::Ok();
+  return Conflict("endpoint '" + name + "' is held by " + hold->second.holder +
+                  "; abort it or wait for it to finish");
+}
+
+std::string EndpointManager::HolderOf(const std::string& name) {
+  std::lock_guard lock(control_mu_);
+  auto hold = holds_.find(name);
+  return hold == holds_.end() ? "" : hold->second.holder;
+}
+
+Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::ApplyHeld(
+    const auth::Principal& actor, const HeldChange& change) {
+  const std::string& name = change.spec.name;
+  RETURN_IF_ERROR(ValidateEndpointSpec(change.spec));
+  std::lock_guard lock(control_mu_);
+  auto table = table_.load();
+  auto it = table->find(name);
+  if (it == table->end()) return NotFound("endpoint '" + name + "' does not exist");
+  auto hold = holds_.find(name);
+  if (change.hold == Hold::kAcquire) {
+    RETURN_IF_ERROR(CheckNotHeld(name));
+    if (change.if_current && change.if_current != it->second) {
+      return Conflict("endpoint '" + name + "' changed meanwhile; try again");
+    }
+    if (!it->second->error.empty()) {
+      return FailedPrecondition("endpoint '" + name + "' is not serving: " + it->second->error);
+    }
+  } else if (hold == holds_.end() || hold->second.holder != change.holder) {
+    return Conflict("endpoint '" + name + "' is not held by " + change.holder);
+  }
+  ASSIGN_OR_RETURN(auto live, Resolve(change.spec, it->second.get()));
+  live->created_ms = it->second->created_ms;
+  live->created_by = it->second->created_by;
+  live->updated_ms = NowMs();
+  std::string spec_json = EndpointSpecToJson(change.spec).dump();
+  RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) {
+    if (change.persist) {
+      RETURN_IF_ERROR(tx.Exec("UPDATE endpoints SET spec = ?, updated_ms = ? WHERE name = ?",
+                              {std::string_view(spec_json), live->updated_ms,
+                               std::string_view(name)}));
+      RETURN_IF_ERROR(auth::AuditLog::Append(tx, actor.name, "endpoint.update",
+                                             "endpoints/" + name, spec_json));
+    }
+    return change.in_tx ? change.in_tx(tx, *live) : Status::Ok();
+  }));
+  if (change.hold == Hold::kAcquire) holds_[name] = HoldRecord{change.holder, it->second};
+  if (change.hold == Hold::kRelease) holds_.erase(name);
+  Publish(name, live);
+  return std::shared_ptr<const LiveEndpoint>(live);
+}
+
+Status EndpointManager::RestoreHeld(const std::string& holder, const std::string& name,
+                                    const HeldTx& in_tx) {
+  std::lock_guard lock(control_mu_);
+  auto hold = holds_.find(name);
+  if (hold == holds_.end() || hold->second.holder != holder) {
+    return Conflict("endpoint '" + name + "' is not held by " + holder);
+  }
+  std::shared_ptr<const LiveEndpoint> before = hold->second.before;
+  auto table = table_.load();
+  auto it = table->find(name);
+  const LiveEndpoint* current = it == table->end() ? nullptr : it->second.get();
+  std::shared_ptr<const LiveEndpoint> restored = before;
+  auto live = Resolve(before->spec, current);
+  if (live.ok()) {
+    (*live)->created_ms = before->created_ms;
+    (*live)->created_by = before->created_by;
+    (*live)->updated_ms = NowMs();
+    restored = std::move(live).value();
+  } else {
+    spdlog::error("endpoint '{}' is restored to its table entry from before {}: {}", name, holder,
+                  live.status().message());
+  }
+  Status st = store_.Write([&](SqlTx& tx) { return in_tx ? in_tx(tx, *restored) : Status::Ok(); });
+  holds_.erase(hold);
+  Publish(name, restored);
+  return st;
 }
 
 Result<std::shared_ptr<const LiveEndpoint>> EndpointManager::Get(const std::string& name) const {

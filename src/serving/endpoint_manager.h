@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -90,6 +91,37 @@ class EndpointManager {
   // Re-resolves the endpoints that follow (model, alias). Wired to the registry's listener.
   void OnAliasMoved(const registry::AliasMove& move);
 
+  // Held changes: a rollout (rollout_controller.h) drives an endpoint through a sequence of
+  // specs. While an endpoint is held, Update and Delete are Conflict. A held change publishes
+  // its spec through the same hot swap as Update; only `persist` writes it to the endpoints
+  // table (audited as endpoint.update), so after a restart the endpoint serves what was last
+  // persisted. `in_tx` runs in the same transaction, after the spec resolved, with the endpoint
+  // that is about to be published.
+  using HeldTx = std::function<Status(storage::SqlTx&, const LiveEndpoint&)>;
+  enum class Hold { kAcquire, kKeep, kRelease };
+  struct HeldChange {
+    std::string holder;  // who holds the endpoint, e.g. "rollout <id>"
+    EndpointSpec spec;   // what the endpoint serves after the change (spec.name: the endpoint)
+    Hold hold = Hold::kKeep;
+    bool persist = false;
+    HeldTx in_tx;
+    // kAcquire only: the table entry the holder based `spec` on; if the endpoint changed since,
+    // the change is Conflict (retry).
+    std::shared_ptr<const LiveEndpoint> if_current;
+  };
+  // kAcquire: NotFound for an unknown endpoint, Conflict if it is held or is no longer
+  // `if_current`, FailedPrecondition if it is not serving. kKeep/kRelease: Conflict unless `holder` holds it. Resolution errors as
+  // Create. On any error nothing is published and the hold is unchanged.
+  Result<std::shared_ptr<const LiveEndpoint>> ApplyHeld(const auth::Principal& actor,
+                                                        const HeldChange& change);
+  // Releases `holder`'s hold and serves the endpoint as it was when the hold was acquired: its
+  // spec then, re-resolved (aliases may have moved), or the very table entry of then if that
+  // fails. It is restored even when the transaction (`in_tx`, nothing is persisted besides)
+  // fails; that error is returned. Conflict unless `holder` holds the endpoint.
+  Status RestoreHeld(const std::string& holder, const std::string& name, const HeldTx& in_tx);
+  // Who holds the endpoint, or "" when no one does.
+  std::string HolderOf(const std::string& name);
+
  private:
   using Table = std::map<std::string, std::shared_ptr<const LiveEndpoint>>;
 
@@ -100,6 +132,8 @@ class EndpointManager {
                                                 const LiveEndpoint* previous,
                                                 bool keep_unloadable = false);
   Result<LiveVariant> ResolveRef(const ModelRef& ref, const std::string& name, double weight);
+  // OK unless the endpoint is held (Conflict). Needs control_mu_.
+  Status CheckNotHeld(const std::string& name) const;
   // Publishes `table` with `name` set to `endpoint` (or erased when null). Needs control_mu_.
   void Publish(const std::string& name, std::shared_ptr<const LiveEndpoint> endpoint);
 
@@ -109,7 +143,13 @@ class EndpointManager {
   ServingMetrics metrics_;
   CaptureLog capture_;
   ShadowMirror mirror_;
+  struct HoldRecord {
+    std::string holder;
+    std::shared_ptr<const LiveEndpoint> before;  // the endpoint when the hold was acquired
+  };
+
   std::mutex control_mu_;                         // serializes changes
+  std::map<std::string, HoldRecord> holds_;       // guarded by control_mu_
   std::atomic<std::shared_ptr<const Table>> table_;  // replaced whole, under control_mu_
 };
 

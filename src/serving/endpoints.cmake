@@ -16,3 +16,8 @@ add_library(plinth_endpoints STATIC
   ${CMAKE_CURRENT_LIST_DIR}/batch_jobs.cc)
 target_link_libraries(plinth_endpoints PUBLIC plinth_serving plinth_registry plinth_storage
                       plinth_auth PRIVATE spdlog::spdlog nlohmann_json::nlohmann_json)
+target_sources(plinth_endpoints PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/rollout_window.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rollout_guards.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rollout.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rollout_controller.cc)

@@ -101,6 +101,7 @@ Result<Prediction> PredictWithVariant(const LiveEndpoint& endpoint, const LiveVa
     } else {
       m->requests.fetch_add(1, std::memory_order_relaxed);
       if (!st.ok()) m->errors.fetch_add(1, std::memory_order_relaxed);
+      if (st.ok()) m->RecordPredictions(p.values.data(), p.values.size());
       m->latency_seconds.Observe(std::chrono::duration<double>(Clock::now() - start).count());
       m->batch_rows.Observe(static_cast<double>(rows.n_rows));
     }

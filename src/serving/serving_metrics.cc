@@ -1,5 +1,7 @@
 #include "serving/serving_metrics.h"
 
+#include <cmath>
+
 #include "serving/endpoint_manager.h"
 
 namespace plinth::serving {
@@ -26,6 +28,21 @@ VariantMetrics::VariantMetrics()
                        0.25, 0.5, 1}),
       batch_rows({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}),
       dynamic_batch_rows({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}) {}
+
+void VariantMetrics::RecordPredictions(const float* values, size_t n) {
+  double sum = 0;
+  uint64_t finite = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (std::isfinite(values[i])) {
+      sum += values[i];
+      ++finite;
+    }
+  }
+  predictions.fetch_add(finite, std::memory_order_relaxed);
+  double old = prediction_sum.load(std::memory_order_relaxed);
+  while (!prediction_sum.compare_exchange_weak(old, old + sum, std::memory_order_relaxed)) {
+  }
+}
 
 std::shared_ptr<VariantMetrics> ServingMetrics::For(const std::string& endpoint,
                                                     const std::string& variant) {

@@ -26,6 +26,11 @@ struct VariantMetrics {
   std::atomic<uint64_t> cache_hits{0};  // requests answered from the prediction cache
   std::atomic<uint64_t> fallbacks{0};   // requests this variant failed or was late on, answered
                                         // by the endpoint's fallback
+  // Sum and count of the finite values a variant predicted (rollout guards compare means).
+  std::atomic<double> prediction_sum{0};
+  std::atomic<uint64_t> predictions{0};
+
+  void RecordPredictions(const float* values, size_t n);
 };
 
 class ServingMetrics {

@@ -91,5 +91,22 @@ TEST(ParseSignature, RejectsMalformedItems) {
   EXPECT_FALSE(ParseSignature("a:int,a:float").ok());
 }
 
+TEST(ParseModelRef, VersionOrAlias) {
+  EXPECT_EQ(*ParseModelRef("demand:3", "CANARY"), (nlohmann::json{{"model", "demand"}, {"version", 3}}));
+  EXPECT_EQ(*ParseModelRef("demand@champion", "CANARY"),
+            (nlohmann::json{{"model", "demand"}, {"alias", "champion"}}));
+  auto bad = ParseModelRef("demand", "CANARY");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("MODEL:VERSION"), std::string::npos);
+  EXPECT_FALSE(ParseModelRef("demand:x", "CANARY").ok());
+}
+
+TEST(ParseNumberList, CommaSeparatedNumbers) {
+  EXPECT_EQ(*ParseNumberList("5,25,50,100", "--steps"), (nlohmann::json{5.0, 25.0, 50.0, 100.0}));
+  EXPECT_EQ(*ParseNumberList("0.5", "--steps"), (nlohmann::json{0.5}));
+  EXPECT_FALSE(ParseNumberList("5,,100", "--steps").ok());
+  EXPECT_FALSE(ParseNumberList("5;100", "--steps").ok());
+}
+
 }  // namespace
 }  // namespace plinth::cli
