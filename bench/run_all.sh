@@ -20,3 +20,6 @@ echo "== feature store: historical join and ingest vs pandas merge_asof =="
 echo
 echo "== drift: KS, PSI, JS, Wasserstein on 1,000,000 x 50 vs numpy/scipy =="
 "$BUILD_DIR/bench/plinth_bench_drift"
+
+echo "== monitoring: a monitor window over 200,000 and 2,000,000 captured rows (time, peak RSS) =="
+"$BUILD_DIR/bench/plinth_bench_monitor_window" 2000000

@@ -85,6 +85,7 @@ int RunCommandLine(const std::vector<std::string>& args, const ServerMain& serve
   AddRolloutsCommands(app, ctx);
   AddPredictCommand(app, ctx);
   AddDriftCommand(app, ctx);
+  AddMonitoringCommands(app, ctx);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
   try {

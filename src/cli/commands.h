@@ -23,6 +23,8 @@ void AddAuditCommands(CLI::App& app, CommandContext& ctx);
 void AddEndpointsCommands(CLI::App& app, CommandContext& ctx);
 void AddRolloutsCommands(CLI::App& app, CommandContext& ctx);
 void AddPredictCommand(CLI::App& app, CommandContext& ctx);  // batch inference
+// baselines, monitors, alerts, retrain-requests, feedback
+void AddMonitoringCommands(CLI::App& app, CommandContext& ctx);
 void AddDriftCommand(CLI::App& app, CommandContext& ctx);  // runs locally: no server needed
 
 }  // namespace plinth::cli

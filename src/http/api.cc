@@ -10,6 +10,7 @@ std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service, const Ap
   AddRegistryRoutes(*router, service);
   AddServingRoutes(*router, service);
   AddBatchJobRoutes(*router, service);
+  AddMonitoringRoutes(*router, service);
   AddRolloutRoutes(*router, service);
   AddMetricsRoute(*router, service, options.metrics_open);
   return router;

@@ -23,6 +23,7 @@ void AddTrackingRoutes(Router& router, service::PlinthService& service);  // exp
 void AddRegistryRoutes(Router& router, service::PlinthService& service);  // uploads, models
 void AddServingRoutes(Router& router, service::PlinthService& service);   // endpoints, /v2/models
 void AddBatchJobRoutes(Router& router, service::PlinthService& service);  // batch jobs
+void AddMonitoringRoutes(Router& router, service::PlinthService& service);  // monitors, alerts
 void AddRolloutRoutes(Router& router, service::PlinthService& service);   // canary rollouts
 void AddMetricsRoute(Router& router, service::PlinthService& service, bool open);  // /metrics
 

@@ -185,4 +185,23 @@ Result<KllSketch> KllSketch::FromJson(const nlohmann::json& json) {
   return sketch;
 }
 
+std::vector<std::pair<double, double>> KllSketch::WeightedValues() const {
+  std::vector<std::pair<double, double>> items;
+  items.reserve(retained());
+  for (size_t h = 0; h < levels_.size(); ++h) {
+    const double weight = std::ldexp(1.0, static_cast<int>(h));
+    for (double v : levels_[h]) items.emplace_back(v, weight);
+  }
+  std::sort(items.begin(), items.end());
+  std::vector<std::pair<double, double>> out;
+  for (const auto& [value, weight] : items) {
+    if (!out.empty() && out.back().first == value) {
+      out.back().second += weight;
+    } else {
+      out.emplace_back(value, weight);
+    }
+  }
+  return out;
+}
+
 }  // namespace plinth::monitoring

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -53,6 +54,12 @@ class KllSketch {
   double Quantile(double q) const;
   // The approximate fraction of values <= value, in [0, 1]. 0 when empty.
   double Rank(double value) const;
+
+  // The kept values with the number of inputs each stands for, sorted by value, equal values
+  // combined. The weights add up to count(). Exact (every input, weight 1 each) until the first
+  // compaction, i.e. for up to k values. The distribution these describe is what the
+  // profile drift tests (profile_drift.h) compare.
+  std::vector<std::pair<double, double>> WeightedValues() const;
 
   // {"k", "n", "min", "max", "seed", "levels": [[...], ...]}; FromJson validates the shape.
   nlohmann::json ToJson() const;

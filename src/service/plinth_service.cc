@@ -52,6 +52,22 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   feature_options.metadata = &metadata;
   feature_options.offline_dir = options.features_dir;
   ASSIGN_OR_RETURN(service->features_, features::FeatureStore::Open(feature_options));
+
+  monitoring::EndpointLookup lookup;
+  lookup.exists = [raw](const std::string& name) { return raw->endpoints_.Get(name).status(); };
+  lookup.primary = [raw](const std::string& name)
+      -> Result<std::pair<std::string, int64_t>> {
+    ASSIGN_OR_RETURN(auto live, raw->endpoints_.Get(name));
+    if (live->variants.empty() || !live->variants[0].model) {
+      return FailedPrecondition("endpoint '" + name + "' serves no model version");
+    }
+    return std::pair<std::string, int64_t>(live->variants[0].model->model,
+                                           live->variants[0].model->version);
+  };
+  ASSIGN_OR_RETURN(service->monitoring_,
+                   monitoring::Monitoring::Open(metadata, blobs, service->endpoints_.captures(),
+                                                service->registry_, std::move(lookup)));
+  service->monitoring_->Start();
   return service;
 }
 

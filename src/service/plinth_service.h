@@ -7,6 +7,7 @@
 #include "auth/audit_log.h"
 #include "auth/token_store.h"
 #include "features/feature_store.h"
+#include "monitoring/monitoring.h"
 #include "registry/model_registry.h"
 #include "serving/batch_jobs.h"
 #include "serving/endpoint_manager.h"
@@ -39,6 +40,7 @@ class PlinthService {
   serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
   storage::BlobStore& blobs() { return blobs_; }
+  monitoring::Monitoring& monitoring() { return *monitoring_; }
 
   // Content-addressed upload for direct model registration; audited as upload.create.
   Result<storage::BlobInfo> Upload(const auth::Principal& actor, std::string_view bytes);
@@ -55,7 +57,8 @@ class PlinthService {
   serving::EndpointManager endpoints_;
   std::unique_ptr<serving::BatchJobs> batch_jobs_;  // stopped before endpoints_ goes
   std::unique_ptr<features::FeatureStore> features_;
-  // Last: its thread stops before anything it uses goes away.
+  // Both stop their threads before anything they use goes away (declared last).
+  std::unique_ptr<monitoring::Monitoring> monitoring_;
   std::unique_ptr<serving::RolloutController> rollouts_;
 };
 

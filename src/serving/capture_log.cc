@@ -1,5 +1,7 @@
 #include "serving/capture_log.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace plinth::serving {
@@ -100,14 +102,52 @@ Result<std::vector<CaptureRecord>> CaptureLog::List(const std::string& endpoint,
   RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
     return tx.Query(
         "SELECT endpoint, request_id, time_ms, variant, model, version, latency_ms, inputs,"
-        " outputs FROM captured_predictions WHERE endpoint = ? AND time_ms >= ? AND time_ms < ?"
-        " ORDER BY time_ms, seq LIMIT ? OFFSET ?",
+        " outputs, seq FROM captured_predictions WHERE endpoint = ? AND time_ms >= ?"
+        " AND time_ms < ? ORDER BY time_ms, seq LIMIT ? OFFSET ?",
         {std::string_view(endpoint), since_ms, until_ms, int64_t{page.limit + 1}, page.offset},
         [&](const SqlRow& r) {
           out.push_back(CaptureRecord{r.String(0), r.String(1), r.Int(2), r.String(3),
                                       r.String(4), r.Int(5), r.Double(6), r.String(7),
-                                      r.String(8)});
+                                      r.String(8), r.Int(9)});
         });
+  }));
+  return out;
+}
+
+Result<std::vector<CaptureRecord>> CaptureLog::Chunk(const std::string& endpoint, int64_t since_ms,
+                                                     int64_t until_ms, int64_t after_time_ms,
+                                                     int64_t after_seq, int limit) {
+  std::vector<CaptureRecord> out;
+  RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
+    return tx.Query(
+        "SELECT endpoint, request_id, time_ms, variant, model, version, latency_ms, inputs,"
+        " outputs, seq FROM captured_predictions WHERE endpoint = ? AND time_ms >= ?"
+        " AND time_ms < ? AND (time_ms > ? OR seq > ?) ORDER BY time_ms, seq LIMIT ?",
+        // The range starts at the last record's time, so each chunk is one index seek (a row
+        // value comparison alone would let SQLite start every chunk at since_ms).
+        {std::string_view(endpoint), std::max(since_ms, after_time_ms), until_ms, after_time_ms,
+         after_seq, int64_t{limit}},
+        [&](const SqlRow& r) {
+          out.push_back(CaptureRecord{r.String(0), r.String(1), r.Int(2), r.String(3),
+                                      r.String(4), r.Int(5), r.Double(6), r.String(7),
+                                      r.String(8), r.Int(9)});
+        });
+  }));
+  return out;
+}
+
+Result<std::vector<std::string>> CaptureLog::FindCaptured(
+    const std::string& endpoint, const std::vector<std::string>& request_ids) {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
+    for (const std::string& id : request_ids) {
+      bool found = false;
+      RETURN_IF_ERROR(tx.Query(
+          "SELECT 1 FROM captured_predictions WHERE request_id = ? AND endpoint = ? LIMIT 1",
+          {std::string_view(id), std::string_view(endpoint)}, [&](const SqlRow&) { found = true; }));
+      if (found) out.push_back(id);
+    }
+    return Status::Ok();
   }));
   return out;
 }

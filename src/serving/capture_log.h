@@ -32,6 +32,7 @@ struct CaptureRecord {
   double latency_ms = 0;
   std::string inputs_json;   // the request's rows as the client sent them
   std::string outputs_json;  // the predictions as answered
+  int64_t seq = 0;           // the stored row's number (set by List and Chunk)
 };
 
 class CaptureLog {
@@ -47,6 +48,18 @@ class CaptureLog {
   // Stored records of an endpoint with time_ms in [since_ms, until_ms), oldest first.
   Result<std::vector<CaptureRecord>> List(const std::string& endpoint, int64_t since_ms,
                                           int64_t until_ms, const PageRequest& page);
+
+  // Up to `limit` stored records of an endpoint with time_ms in [since_ms, until_ms) that come
+  // after (after_time_ms, after_seq) in (time_ms, seq) order: a keyset page, so that a window of
+  // any size is read in chunks, each an index range scan (monitors read 10M rows this way).
+  // Start with after_time_ms = since_ms - 1, after_seq = 0; continue from the last record.
+  Result<std::vector<CaptureRecord>> Chunk(const std::string& endpoint, int64_t since_ms,
+                                           int64_t until_ms, int64_t after_time_ms,
+                                           int64_t after_seq, int limit);
+
+  // Which of `request_ids` have a stored record on `endpoint` (ground-truth joins).
+  Result<std::vector<std::string>> FindCaptured(const std::string& endpoint,
+                                                const std::vector<std::string>& request_ids);
 
   // Waits until everything offered so far is stored (tests, shutdown).
   void Flush();
