@@ -13,6 +13,11 @@ echo "== predict: plinth endpoint vs a FastAPI + uvicorn + xgboost peer =="
 /usr/bin/python3 bench/serving/predict_bench.py --build-dir "$BUILD_DIR"
 
 echo
+echo "== compiled evaluator vs XGBoosterPredictFromDense (Google Benchmark), batch jobs from CSV =="
+/usr/bin/python3 bench/serving/evaluator_bench.py --build-dir "$BUILD_DIR"
+/usr/bin/python3 bench/serving/batch_bench.py --build-dir "$BUILD_DIR"
+
+echo
 echo "== feature store: historical join and ingest vs pandas merge_asof =="
 /usr/bin/python3 bench/features/historical_join.py --build-dir "$BUILD_DIR"
 /usr/bin/python3 bench/features/memory_bound.py --build-dir "$BUILD_DIR"

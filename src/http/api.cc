@@ -9,6 +9,7 @@ std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service, const Ap
   AddTrackingRoutes(*router, service);
   AddRegistryRoutes(*router, service);
   AddServingRoutes(*router, service);
+  AddBatchJobRoutes(*router, service);
   AddMonitoringRoutes(*router, service);
   AddOnlineRoutes(*router, service);
   AddRolloutRoutes(*router, service);

@@ -22,6 +22,7 @@ void AddSystemRoutes(Router& router, service::PlinthService& service);    // hea
 void AddTrackingRoutes(Router& router, service::PlinthService& service);  // experiments, runs
 void AddRegistryRoutes(Router& router, service::PlinthService& service);  // uploads, models
 void AddServingRoutes(Router& router, service::PlinthService& service);   // endpoints, /v2/models
+void AddBatchJobRoutes(Router& router, service::PlinthService& service);  // batch jobs
 void AddMonitoringRoutes(Router& router, service::PlinthService& service);  // monitors, alerts
 void AddOnlineRoutes(Router& router, service::PlinthService& service);   // online features
 void AddRolloutRoutes(Router& router, service::PlinthService& service);   // canary rollouts

@@ -41,6 +41,8 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   service->registry_.AddAliasListener(
       [raw](const registry::AliasMove& move) { raw->endpoints_.OnAliasMoved(move); });
   RETURN_IF_ERROR(service->endpoints_.LoadAll());
+  service->batch_jobs_ = std::make_unique<serving::BatchJobs>(metadata, blobs, service->endpoints_);
+  RETURN_IF_ERROR(service->batch_jobs_->Open());
   service->rollouts_ = std::make_unique<serving::RolloutController>(metadata, service->endpoints_);
   RETURN_IF_ERROR(service->rollouts_->InitSchema());
   RETURN_IF_ERROR(service->rollouts_->Recover());

@@ -10,6 +10,7 @@
 #include "monitoring/monitoring.h"
 #include "registry/model_registry.h"
 #include "service/online_feature_lookup.h"
+#include "serving/batch_jobs.h"
 #include "serving/endpoint_manager.h"
 #include "serving/rollout_controller.h"
 #include "storage/blob_store.h"
@@ -40,6 +41,7 @@ class PlinthService {
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
+  serving::BatchJobs& batch_jobs() { return *batch_jobs_; }
   serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
   // Online features for endpoints that declare them.
@@ -60,6 +62,7 @@ class PlinthService {
   tracking::TrackingStore tracking_;
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
+  std::unique_ptr<serving::BatchJobs> batch_jobs_;  // stopped before endpoints_ goes
   std::unique_ptr<features::FeatureStore> features_;
   std::unique_ptr<OnlineFeatureLookup> feature_lookup_;
   // Last: their threads stop before anything they use goes away.
