@@ -13,6 +13,11 @@ echo "== predict: plinth endpoint vs a FastAPI + uvicorn + xgboost peer =="
 /usr/bin/python3 bench/serving/predict_bench.py --build-dir "$BUILD_DIR"
 
 echo
+echo "== compiled evaluator vs XGBoosterPredictFromDense (Google Benchmark), batch jobs from CSV =="
+/usr/bin/python3 bench/serving/evaluator_bench.py --build-dir "$BUILD_DIR"
+/usr/bin/python3 bench/serving/batch_bench.py --build-dir "$BUILD_DIR"
+
+echo
 echo "== feature store: historical join and ingest vs pandas merge_asof =="
 /usr/bin/python3 bench/features/historical_join.py --build-dir "$BUILD_DIR"
 /usr/bin/python3 bench/features/memory_bound.py --build-dir "$BUILD_DIR"
@@ -23,3 +28,6 @@ echo "== drift: KS, PSI, JS, Wasserstein on 1,000,000 x 50 vs numpy/scipy =="
 
 echo "== monitoring: a monitor window over 200,000 and 2,000,000 captured rows (time, peak RSS) =="
 "$BUILD_DIR/bench/plinth_bench_monitor_window" 2000000
+echo
+echo "== online features: POST /api/v1/features/online vs redis GET; in-process lookups =="
+/usr/bin/python3 bench/features/online_bench.py --build-dir "$BUILD_DIR"

@@ -13,6 +13,7 @@
 #include "http/http_server.h"
 #include "service/plinth_service.h"
 #include "storage/localfs/local_blob_store.h"
+#include "storage/rocksdb/rocksdb_kv_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 
 namespace {
@@ -56,8 +57,11 @@ int RunServer(const plinth::cli::ServerOptions& options) {
   if (!metadata.ok()) return Fail(metadata.status());
   auto blobs = plinth::storage::LocalBlobStore::Open(options.data_dir + "/blobs");
   if (!blobs.ok()) return Fail(blobs.status());
+  auto online = plinth::storage::RocksDbKvStore::Open({.dir = options.data_dir + "/online"});
+  if (!online.ok()) return Fail(online.status());
   auto service = plinth::service::PlinthService::Open(
-      **metadata, **blobs, {.features_dir = options.data_dir + "/features"});
+      **metadata, **blobs,
+      {.features_dir = options.data_dir + "/features", .online_kv = online->get()});
   if (!service.ok()) return Fail(service.status());
 
   auto admin = (*service)->tokens().CreateInitialAdmin();

@@ -88,6 +88,7 @@ int RunCommandLine(const std::vector<std::string>& args, const ServerMain& serve
   AddFeaturesCommands(app, ctx);
   AddDatasetsCommands(app, ctx);
   AddMonitoringCommands(app, ctx);
+  AddOnlineFeatureCommands(app, ctx);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
   try {

@@ -28,5 +28,8 @@ void AddDatasetsCommands(CLI::App& app, CommandContext& ctx);  // saved training
 // baselines, monitors, alerts, retrain-requests, feedback
 void AddMonitoringCommands(CLI::App& app, CommandContext& ctx);
 void AddDriftCommand(CLI::App& app, CommandContext& ctx);  // runs locally: no server needed
+// features materialize|materialize-incremental|materializations|push|online; adds to the
+// `features` group when it exists, so call it after the group's other commands are added.
+void AddOnlineFeatureCommands(CLI::App& app, CommandContext& ctx);
 
 }  // namespace plinth::cli

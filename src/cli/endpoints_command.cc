@@ -35,6 +35,8 @@ struct SpecArgs {
   std::string name, shadow;
   std::vector<std::string> variants;
   double capture = -1;
+  std::vector<std::string> features;  // online feature refs
+  std::string entity_key;
 };
 
 void AddSpecOptions(CLI::App* cmd, SpecArgs* args) {
@@ -43,6 +45,9 @@ void AddSpecOptions(CLI::App* cmd, SpecArgs* args) {
                     "NAME=MODEL:VERSION[=WEIGHT] or NAME=MODEL@ALIAS[=WEIGHT] (repeatable)");
   cmd->add_option("--shadow", args->shadow, "MODEL:VERSION or MODEL@ALIAS: gets a copy of the traffic");
   cmd->add_option("--capture", args->capture, "share of requests to capture, 0 to 1");
+  AddRepeatedOption(cmd, "--feature", &args->features,
+                    "VIEW:FEATURE read from the online store for each instance (repeatable)");
+  cmd->add_option("--entity-key", args->entity_key, "the join key instances carry (with --feature)");
 }
 
 Result<nlohmann::json> SpecBody(const SpecArgs& args) {
@@ -57,6 +62,12 @@ Result<nlohmann::json> SpecBody(const SpecArgs& args) {
     ASSIGN_OR_RETURN(body["shadow"], ParseModelRef(args.shadow, "--shadow"));
   }
   if (args.capture >= 0) body["capture"] = {{"sample_rate", args.capture}};
+  if (!args.features.empty() || !args.entity_key.empty()) {
+    if (args.features.empty() || args.entity_key.empty()) {
+      return InvalidArgument("--feature and --entity-key go together");
+    }
+    body["features"] = {{"refs", args.features}, {"entity_key", args.entity_key}};
+  }
   return body;
 }
 

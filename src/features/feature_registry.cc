@@ -215,6 +215,9 @@ Result<EntityApplyResult> FeatureRegistry::ApplyEntity(const auth::Principal& ac
         Json{{"changes", Json::parse(SchemaChangesToJson(changes))}, {"forced", breaking}}.dump());
   };
   RETURN_IF_ERROR(options.dry_run ? store_.Read(body) : store_.Write(body));
+  if (!options.dry_run && result.action != ApplyAction::kUnchanged) {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
   return result;
 }
 
@@ -324,6 +327,9 @@ Result<ViewApplyResult> FeatureRegistry::ApplyFeatureView(const auth::Principal&
                                   "feature-views/" + v.name, details.dump());
   };
   RETURN_IF_ERROR(options.dry_run ? store_.Read(body) : store_.Write(body));
+  if (!options.dry_run && result.action != ApplyAction::kUnchanged) {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
   return result;
 }
 

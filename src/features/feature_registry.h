@@ -17,6 +17,7 @@
 // Thread-safe: concurrent applies of one name are serialized by the store's writer; the loser of a
 // race to create sees the winner's version and is diffed against it.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,11 +88,17 @@ class FeatureRegistry {
   // A view's ingests, newest first; limit + 1 fetched.
   Result<std::vector<IngestRecord>> ListIngests(const std::string& view, const PageRequest& page);
 
+ // Counts the applied changes of entities and views in this process (starting at 0): a cache
+  // of definitions (the online store's) is current while the generation it was filled at still
+  // is. Lock-free.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
  private:
   explicit FeatureRegistry(storage::MetadataStore& store) : store_(store) {}
   Status InitSchema();
 
   storage::MetadataStore& store_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 }  // namespace plinth::features

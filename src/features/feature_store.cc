@@ -20,6 +20,13 @@ Result<std::unique_ptr<FeatureStore>> FeatureStore::Open(const FeatureStoreOptio
   offline.crash_point = options.crash_point;
   ASSIGN_OR_RETURN(store->offline_, OfflineStore::Open(offline));
   RETURN_IF_ERROR(store->RecoverIngestRecords());
+  if (options.online_kv != nullptr) {
+    store->online_ = std::make_unique<OnlineStore>(*options.online_kv, *store->registry_);
+    store->materializer_ = std::make_unique<Materializer>(
+        *options.metadata, *store->registry_, *store->offline_, *store->online_,
+        options.materializer);
+    RETURN_IF_ERROR(store->materializer_->Open());
+  }
   return store;
 }
 
@@ -35,10 +42,31 @@ Status FeatureStore::RecoverIngestRecords() {
 
 Result<IngestResult> FeatureStore::Ingest(const auth::Principal& actor, const std::string& view,
                                           BatchFormat format, std::string_view body) {
-  ASSIGN_OR_RETURN(FeatureView definition, registry_->GetFeatureView(view));
+  FeatureView definition;
+  FeatureBatch batch;
+  return IngestInto(actor, view, format, body, &definition, &batch);
+}
+
+Result<IngestResult> FeatureStore::Push(const auth::Principal& actor, const std::string& view,
+                                        BatchFormat format, std::string_view body) {
+  if (!online_) return FailedPrecondition("this server has no online store");
+  FeatureView definition;
+  FeatureBatch batch;
+  ASSIGN_OR_RETURN(IngestResult result, IngestInto(actor, view, format, body, &definition, &batch));
+  std::vector<OnlineRecord> records = OnlineStore::LatestRecords(definition, batch);
+  RETURN_IF_ERROR(online_->Write(definition.name, records, /*sync=*/false).status());
+  return result;
+}
+
+Result<IngestResult> FeatureStore::IngestInto(const auth::Principal& actor, const std::string& view,
+                                              BatchFormat format, std::string_view body,
+                                              FeatureView* definition_out, FeatureBatch* batch_out) {
+  ASSIGN_OR_RETURN(*definition_out, registry_->GetFeatureView(view));
+  const FeatureView& definition = *definition_out;
   ParseOptions parse;
   parse.threads = options_.threads;
-  ASSIGN_OR_RETURN(FeatureBatch batch, ParseBatch(definition, format, body, parse));
+  ASSIGN_OR_RETURN(*batch_out, ParseBatch(definition, format, body, parse));
+  const FeatureBatch& batch = *batch_out;
   IngestResult result;
   result.stats = ComputeStats(batch, options_.threads);
   IngestRecord& record = result.record;

@@ -24,7 +24,10 @@
 #include "features/dataset_store.h"
 #include "features/feature_registry.h"
 #include "features/historical.h"
+#include "features/materializer.h"
 #include "features/offline_store.h"
+#include "features/online_store.h"
+#include "storage/kv_store.h"
 #include "storage/metadata_store.h"
 
 namespace plinth::features {
@@ -37,6 +40,10 @@ struct FeatureStoreOptions {
   bool auto_compact = true;  // run OfflineStore::MaybeCompact after each ingest
   size_t block_rows = kDefaultBlockRows;  // rows per segment block (tests use small blocks)
   std::function<void(std::string_view)> crash_point;  // test hook, see OfflineStoreOptions
+  // The online store's storage; optional (without it there is no online store, materialization
+  // or push). Must outlive the store.
+  storage::KvStore* online_kv = nullptr;
+  MaterializerOptions materializer;
 };
 
 struct IngestResult {
@@ -50,11 +57,21 @@ class FeatureStore {
 
   FeatureRegistry& registry() { return *registry_; }
   OfflineStore& offline() { return *offline_; }
+  // Null when the store was opened without online_kv.
+  OnlineStore* online() { return online_.get(); }
+  Materializer* materializer() { return materializer_.get(); }
 
   // NotFound for an unknown view; InvalidArgument (with details) for a rejected batch; Internal
   // for I/O errors.
   Result<IngestResult> Ingest(const auth::Principal& actor, const std::string& view,
                               BatchFormat format, std::string_view body);
+
+  // Ingest, then the latest row of each entity of the batch written to the online store (which
+  // keeps newer values): the batch is in both stores when it returns. The offline commit comes
+  // first; if the online write then fails, the error is returned and sending the batch again is
+  // harmless. FailedPrecondition when there is no online store; else as Ingest.
+  Result<IngestResult> Push(const auth::Principal& actor, const std::string& view,
+                            BatchFormat format, std::string_view body);
 
   // Resolves refs ("view:feature", latest versions) and runs the join (historical.h).
   // InvalidArgument for a malformed or repeated ref or no refs; NotFound for an unknown view or
@@ -68,10 +85,16 @@ class FeatureStore {
  private:
   FeatureStore() = default;
   Status RecoverIngestRecords();
+  // Validates and commits a batch; `batch` receives it (for the online write of Push).
+  Result<IngestResult> IngestInto(const auth::Principal& actor, const std::string& view,
+                                  BatchFormat format, std::string_view body, FeatureView* definition,
+                                  FeatureBatch* batch);
 
   FeatureStoreOptions options_;
   std::unique_ptr<FeatureRegistry> registry_;
   std::unique_ptr<OfflineStore> offline_;
+  std::unique_ptr<OnlineStore> online_;
+  std::unique_ptr<Materializer> materializer_;  // declared last: its jobs use the others
 };
 
 }  // namespace plinth::features

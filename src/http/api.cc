@@ -10,7 +10,9 @@ std::unique_ptr<Router> BuildApiRouter(service::PlinthService& service, const Ap
   AddRegistryRoutes(*router, service);
   AddServingRoutes(*router, service);
   AddFeatureRoutes(*router, service);
+  AddBatchJobRoutes(*router, service);
   AddMonitoringRoutes(*router, service);
+  AddOnlineRoutes(*router, service);
   AddRolloutRoutes(*router, service);
   AddMetricsRoute(*router, service, options.metrics_open);
   return router;

@@ -24,7 +24,9 @@ void AddRegistryRoutes(Router& router, service::PlinthService& service);  // upl
 void AddServingRoutes(Router& router, service::PlinthService& service);   // endpoints, /v2/models
 // entities, feature views, ingest, historical features, datasets, run inputs, lineage
 void AddFeatureRoutes(Router& router, service::PlinthService& service);
+void AddBatchJobRoutes(Router& router, service::PlinthService& service);  // batch jobs
 void AddMonitoringRoutes(Router& router, service::PlinthService& service);  // monitors, alerts
+void AddOnlineRoutes(Router& router, service::PlinthService& service);   // online features
 void AddRolloutRoutes(Router& router, service::PlinthService& service);   // canary rollouts
 void AddMetricsRoute(Router& router, service::PlinthService& service, bool open);  // /metrics
 

@@ -1,11 +1,13 @@
 // Routes: serving endpoints, predict, and the Open Inference Protocol v2 (REST).
 #include "http/api.h"
+#include <algorithm>
 #include <chrono>
 #include <random>
 
 #include "common/clock.h"
 #include "http/api_helpers.h"
 #include "serving/endpoint_spec_json.h"
+#include "serving/feature_enrichment.h"
 #include "serving/predictor.h"
 
 namespace plinth::http {
@@ -21,6 +23,14 @@ json ToJson(const serving::LiveVariant& v) {
   json j = serving::ModelRefToJson(v.ref);
   j["name"] = v.name;
   j["weight"] = v.weight;
+  if (!v.model) {  // kept unloaded at start-up; the endpoint's fallback answers for it
+    j["serving_version"] = nullptr;
+    j["runtime"] = nullptr;
+    j["fallback_reason"] = nullptr;
+    j["load_ms"] = nullptr;
+    j["load_error"] = v.load_error;
+    return j;
+  }
   j["serving_version"] = v.model->version;
   j["runtime"] = v.model->runtime->runtime_name();
   j["fallback_reason"] = v.model->runtime->fallback_reason();
@@ -51,14 +61,22 @@ json ToJson(const LiveEndpoint& e) {
   json variants = json::array();
   for (const auto& v : e.variants) variants.push_back(ToJson(v));
   if (!e.error.empty()) variants = serving::EndpointSpecToJson(e.spec)["variants"];
+  json spec = serving::EndpointSpecToJson(e.spec);
+  json cache = spec["cache"];
+  if (e.cache) cache["entries"] = e.cache->size();
   return {{"name", e.spec.name},
           {"variants", variants},
           {"shadow", ShadowJson(e)},
+          {"capture", spec["capture"]},
+          {"batching", spec["batching"]},
+          {"cache", cache},
+          {"fallback", spec["fallback"]},
           {"ready", e.error.empty()},
           {"error", e.error.empty() ? json(nullptr) : json(e.error)},
           {"created_ms", e.created_ms},
           {"updated_ms", e.updated_ms},
-          {"created_by", e.created_by}};
+          {"created_by", e.created_by},
+          {"features", serving::EndpointFeaturesToJson(e.spec.features)}};
 }
 
 Result<float> NumberOrNull(const json& v, const std::string& where) {
@@ -185,10 +203,13 @@ Result<FeatureRows> ParseInferBody(std::string_view body) {
   return rows;
 }
 
-// Runs a prediction and, for the sampled share of requests, captures it.
+// Runs a prediction and, for the sampled share of requests, captures it. The capture records
+// the request body, or, when the endpoint filled features from the online store (`enriched`),
+// the instances the model got, so that monitors see every feature.
 Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoints,
                                               const LiveEndpoint& live, const FeatureRows& rows,
-                                              const Request& req);
+                                              const Request& req,
+                                              const serving::EnrichedRequest* enriched = nullptr);
 
 json PredictionsJson(const serving::Prediction& p) {
   if (p.outputs_per_row == 1) return json(p.values);
@@ -201,7 +222,8 @@ json PredictionsJson(const serving::Prediction& p) {
 
 Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoints,
                                               const LiveEndpoint& live, const FeatureRows& rows,
-                                              const Request& req) {
+                                              const Request& req,
+                                              const serving::EnrichedRequest* enriched) {
   auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(serving::Prediction p, serving::Predict(live, rows, req.routing_key));
   double rate = live.spec.capture_sample_rate;
@@ -216,11 +238,38 @@ Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoint
     record.version = p.version;
     record.latency_ms = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - start).count();
-    record.inputs_json = std::string(req.body);
+    record.inputs_json = enriched ? json{{"instances", enriched->EchoJson()}}.dump()
+                                  : std::string(req.body);
     record.outputs_json = PredictionsJson(p).dump();
     endpoints.captures().Offer(std::move(record));
   }
   return p;
+}
+
+// What answered instead of the chosen variant, and why.
+json FallbackJson(const serving::Prediction& p, const LiveEndpoint& live) {
+  json f = {{"reason", p.fallback_reason}};
+  if (p.fallback_constant) {
+    const auto& c = *live.spec.fallback->constant;
+    f["constant"] = c.size() == 1 ? json(c[0]) : json(c);
+  } else {
+    f["variant"] = p.variant;
+  }
+  return f;
+}
+
+// The answer to a predict call: the predictions and what served them (a constant fallback has
+// no variant, model or version).
+json PredictAnswer(const serving::Prediction& p, const LiveEndpoint& live, const Request& req) {
+  json answer = {{"predictions", PredictionsJson(p)},
+                 {"variant", p.fallback_constant ? json(nullptr) : json(p.variant)},
+                 {"model", p.fallback_constant ? json(nullptr) : json(p.model)},
+                 {"version", p.fallback_constant ? json(nullptr) : json(p.version)},
+                 {"runtime", p.runtime},
+                 {"served_by", p.served_by},
+                 {"request_id", req.request_id}};
+  if (p.served_by == "fallback") answer["fallback"] = FallbackJson(p, live);
+  return answer;
 }
 
 json CaptureJson(const serving::CaptureRecord& r) {
@@ -230,6 +279,20 @@ json CaptureJson(const serving::CaptureRecord& r) {
           {"model", r.model},           {"version", r.version},   {"latency_ms", r.latency_ms},
           {"request", inputs.is_discarded() ? json(r.inputs_json) : inputs},
           {"predictions", outputs}};
+}
+
+// An endpoint that declares features (serving/feature_lookup.h): its instances name entities,
+// and the declared features come from the online store.
+Response PredictWithOnlineFeatures(serving::EndpointManager& endpoints,
+                                   service::PlinthService& service, const LiveEndpoint& live,
+                                   const Request& req) {
+  RESPOND_ASSIGN(serving::EnrichedRequest enriched,
+                 serving::ParseAndEnrich(service.feature_lookup(), *live.spec.features, req.body));
+  RESPOND_ASSIGN(serving::Prediction p,
+                 PredictAndCapture(endpoints, live, enriched.rows, req, &enriched));
+  json out = PredictAnswer(p, live, req);
+  if (enriched.echo) out["features"] = enriched.EchoJson();
+  return JsonResponse(200, out);
 }
 
 }  // namespace
@@ -270,16 +333,12 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     return NoContent();
   });
 
-  router.Add("POST", "/api/v1/endpoints/{name}/predict", Role::kViewer, [&endpoints](Request& req) {
+  router.Add("POST", "/api/v1/endpoints/{name}/predict", Role::kViewer, [&endpoints, &service](Request& req) {
     RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
+    if (live->spec.features) return PredictWithOnlineFeatures(endpoints, service, *live, req);
     RESPOND_ASSIGN(FeatureRows rows, ParsePredictBody(req.body));
     RESPOND_ASSIGN(serving::Prediction p, PredictAndCapture(endpoints, *live, rows, req));
-    return JsonResponse(200, {{"predictions", PredictionsJson(p)},
-                              {"variant", p.variant},
-                              {"model", p.model},
-                              {"version", p.version},
-                              {"runtime", p.runtime},
-                              {"request_id", req.request_id}});
+    return JsonResponse(200, PredictAnswer(p, *live, req));
   });
 
   router.Add("GET", "/api/v1/endpoints/{name}/captures", Role::kViewer, [&endpoints](Request& req) {
@@ -314,7 +373,9 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     return JsonResponse(200, {{"model_name", live->spec.name},
                               {"model_version", std::to_string(p.version)},
                               {"id", id},
-                              {"parameters", {{"variant", p.variant}, {"model", p.model}}},
+                              {"parameters", {{"variant", p.variant},
+                                              {"model", p.model},
+                                              {"served_by", p.served_by}}},
                               {"outputs", json::array({{{"name", "predict"},
                                                         {"shape", shape},
                                                         {"datatype", "FP32"},
@@ -325,9 +386,13 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     json versions = json::array();
     json inputs = json::array();
     json outputs = json::array();
-    if (!live->variants.empty()) {
-      const auto& model = *live->variants[0].model;
-      for (const auto& v : live->variants) versions.push_back(std::to_string(v.model->version));
+    auto loaded = std::find_if(live->variants.begin(), live->variants.end(),
+                               [](const serving::LiveVariant& v) { return v.model != nullptr; });
+    if (loaded != live->variants.end()) {
+      const auto& model = *loaded->model;
+      for (const auto& v : live->variants) {
+        if (v.model) versions.push_back(std::to_string(v.model->version));
+      }
       int64_t width = static_cast<int64_t>(model.runtime->input_signature().num_features);
       inputs.push_back({{"name", "input-0"}, {"datatype", "FP32"}, {"shape", {-1, width}}});
       json out_shape = json::array({-1});

@@ -42,6 +42,8 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   service->registry_.AddAliasListener(
       [raw](const registry::AliasMove& move) { raw->endpoints_.OnAliasMoved(move); });
   RETURN_IF_ERROR(service->endpoints_.LoadAll());
+  service->batch_jobs_ = std::make_unique<serving::BatchJobs>(metadata, blobs, service->endpoints_);
+  RETURN_IF_ERROR(service->batch_jobs_->Open());
   service->rollouts_ = std::make_unique<serving::RolloutController>(metadata, service->endpoints_);
   RETURN_IF_ERROR(service->rollouts_->InitSchema());
   RETURN_IF_ERROR(service->rollouts_->Recover());
@@ -50,8 +52,10 @@ Result<std::unique_ptr<PlinthService>> PlinthService::Open(storage::MetadataStor
   features::FeatureStoreOptions feature_options;
   feature_options.metadata = &metadata;
   feature_options.offline_dir = options.features_dir;
+  feature_options.online_kv = options.online_kv;
   ASSIGN_OR_RETURN(service->features_, features::FeatureStore::Open(feature_options));
   RETURN_IF_ERROR(service->datasets_.InitSchema());
+  service->feature_lookup_ = std::make_unique<OnlineFeatureLookup>(*service->features_);
 
   monitoring::EndpointLookup lookup;
   lookup.exists = [raw](const std::string& name) { return raw->endpoints_.Get(name).status(); };

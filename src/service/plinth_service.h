@@ -10,9 +10,12 @@
 #include "features/feature_store.h"
 #include "monitoring/monitoring.h"
 #include "registry/model_registry.h"
+#include "service/online_feature_lookup.h"
+#include "serving/batch_jobs.h"
 #include "serving/endpoint_manager.h"
 #include "serving/rollout_controller.h"
 #include "storage/blob_store.h"
+#include "storage/kv_store.h"
 #include "storage/metadata_store.h"
 #include "tracking/tracking_store.h"
 
@@ -21,6 +24,9 @@ namespace plinth::service {
 // Where the subsystems that keep their own files put them.
 struct ServiceOptions {
   std::string features_dir;  // the feature store's offline store; required
+  // The feature store's online store; optional (no online features without it). Must outlive
+  // the service.
+  storage::KvStore* online_kv = nullptr;
 };
 
 class PlinthService {
@@ -36,9 +42,12 @@ class PlinthService {
   tracking::TrackingStore& tracking() { return tracking_; }
   registry::ModelRegistry& registry() { return registry_; }
   serving::EndpointManager& endpoints() { return endpoints_; }
+  serving::BatchJobs& batch_jobs() { return *batch_jobs_; }
   serving::RolloutController& rollouts() { return *rollouts_; }
   features::FeatureStore& features() { return *features_; }
   features::DatasetStore& datasets() { return datasets_; }
+  // Online features for endpoints that declare them.
+  serving::FeatureLookup& feature_lookup() { return *feature_lookup_; }
   storage::BlobStore& blobs() { return blobs_; }
   monitoring::Monitoring& monitoring() { return *monitoring_; }
 
@@ -55,9 +64,11 @@ class PlinthService {
   tracking::TrackingStore tracking_;
   registry::ModelRegistry registry_;
   serving::EndpointManager endpoints_;
+  std::unique_ptr<serving::BatchJobs> batch_jobs_;  // stopped before endpoints_ goes
   std::unique_ptr<features::FeatureStore> features_;
   features::DatasetStore datasets_;
-  // Both stop their threads before anything they use goes away (declared last).
+  std::unique_ptr<OnlineFeatureLookup> feature_lookup_;
+  // Last: their threads stop before anything they use goes away.
   std::unique_ptr<monitoring::Monitoring> monitoring_;
   std::unique_ptr<serving::RolloutController> rollouts_;
 };

@@ -138,7 +138,57 @@ Result<std::unique_ptr<CompiledTreesRuntime>> CompiledTreesRuntime::Compile(
     rt->lane_group_depth_.push_back(depth);
   }
   rt->nodes_.shrink_to_fit();
+  if (rt->max_depth_ <= kDenseMaxDepth) rt->BuildDense(model);  // may decline (dense_ false)
   return rt;
+}
+
+void CompiledTreesRuntime::BuildDense(const XgboostModel& model) {
+  const uint32_t depth = max_depth_;
+  const size_t internal = (size_t{1} << depth) - 1;
+  const size_t leaves = size_t{1} << depth;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const auto num_features = static_cast<uint32_t>(model.num_feature);
+  dense_nodes_.assign(model.trees.size() * internal, DenseNode{nan, 0u});
+  dense_leaves_.assign(model.trees.size() * leaves, 0.0f);
+  for (size_t t = 0; t < model.trees.size(); ++t) {
+    const XgboostTree& tree = model.trees[t];
+    DenseNode* nodes = dense_nodes_.data() + t * internal;
+    float* leaf_values = dense_leaves_.data() + t * leaves;
+    // (saved node, heap index, level); a leaf above the last level is pushed down both sides
+    // through pass-through nodes (the default {NaN, 0}: every value goes right).
+    struct Item {
+      int32_t source;
+      size_t index;
+      uint32_t level;
+    };
+    std::vector<Item> stack{{0, 0, 0}};
+    while (!stack.empty()) {
+      const Item item = stack.back();
+      stack.pop_back();
+      const int32_t left = tree.left_children[item.source];
+      if (item.level == depth) {
+        leaf_values[item.index - internal] = tree.split_conditions[item.source];
+        continue;
+      }
+      if (left != -1) {
+        const float threshold = tree.split_conditions[item.source];
+        if (!std::isfinite(threshold)) {  // -inf/+inf would not stand in for missing values
+          dense_nodes_.clear();
+          dense_leaves_.clear();
+          return;
+        }
+        const auto feature = static_cast<uint32_t>(tree.split_indices[item.source]);
+        nodes[item.index] = DenseNode{
+            threshold, tree.default_left[item.source] ? feature : num_features + feature};
+        stack.push_back(Item{left, 2 * item.index + 1, item.level + 1});
+        stack.push_back(Item{tree.right_children[item.source], 2 * item.index + 2, item.level + 1});
+      } else {
+        stack.push_back(Item{item.source, 2 * item.index + 1, item.level + 1});
+        stack.push_back(Item{item.source, 2 * item.index + 2, item.level + 1});
+      }
+    }
+  }
+  dense_ = true;
 }
 
 Result<std::unique_ptr<CompiledTreesRuntime>> CompiledTreesRuntime::Load(std::string_view bytes) {
@@ -151,7 +201,11 @@ Status CompiledTreesRuntime::Predict(const float* rows, size_t n_rows, size_t n_
   RETURN_IF_ERROR(CheckPredictArgs(rows, n_rows, n_features, out));
   for (size_t begin = 0; begin < n_rows; begin += kBlockRows) {
     const size_t count = std::min(kBlockRows, n_rows - begin);
-    PredictBlock(rows + begin * n_features, count, n_features, out + begin * groups_);
+    if (dense_) {
+      PredictDenseBlock(rows + begin * n_features, count, n_features, out + begin * groups_);
+    } else {
+      PredictBlock(rows + begin * n_features, count, n_features, out + begin * groups_);
+    }
   }
   return Status::Ok();
 }
@@ -166,6 +220,118 @@ inline uint32_t CompiledTreesRuntime::Step(const Node* nodes, uint32_t index, co
   const uint32_t less = value < node.threshold;
   const uint32_t missing_left = (value != value) & (node.feature_and_default >> 31);
   return node.left + 1u - less - missing_left;
+}
+
+// The complete-tree step over a widened row: children of i are 2i+1 (left) and 2i+2 (right).
+inline uint32_t CompiledTreesRuntime::DenseStep(const DenseNode* nodes, uint32_t index,
+                                                const float* widened) {
+  const DenseNode& node = nodes[index];
+  return 2 * index + 2 - static_cast<uint32_t>(widened[node.column] < node.threshold);
+}
+
+namespace {
+// Row r of `rows` (n values) as 2n values: NaN -> -inf, then NaN -> +inf (see the header).
+inline void Widen(const float* row, size_t n, float* out) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (size_t f = 0; f < n; ++f) {
+    const float v = row[f];
+    const bool missing = v != v;
+    out[f] = missing ? -kInf : v;
+    out[n + f] = missing ? kInf : v;
+  }
+}
+}  // namespace
+
+void CompiledTreesRuntime::PredictDenseBlock(const float* rows, size_t n_rows, size_t n_features,
+                                             float* out) const {
+  const size_t groups = groups_;
+  std::fill(out, out + n_rows * groups, base_margin_);
+  const uint32_t depth = max_depth_;
+  const size_t internal = (size_t{1} << depth) - 1;
+  const size_t leaves = size_t{1} << depth;
+  const size_t n_trees = trees_.size();
+  const DenseNode* all_nodes = dense_nodes_.data();
+  const float* all_leaves = dense_leaves_.data();
+
+  // Widened rows; grown once per thread, so the predict path does not allocate afterwards.
+  thread_local std::vector<float> widened;
+  const size_t wide = 2 * n_features;
+  if (widened.size() < n_rows * wide) widened.resize(n_rows * wide);
+  for (size_t r = 0; r < n_rows; ++r) Widen(rows + r * n_features, n_features, widened.data() + r * wide);
+
+  if (n_rows < kLanes) {
+    // Few rows: kLanes trees side by side per row, leaves added in tree order.
+    for (size_t r = 0; r < n_rows; ++r) {
+      const float* row = widened.data() + r * wide;
+      float* acc = out + r * groups;
+      size_t t = 0;
+      for (; t + kLanes <= n_trees; t += kLanes) {
+        uint32_t index[kLanes];
+#pragma GCC unroll 8
+        for (size_t k = 0; k < kLanes; ++k) index[k] = 0;
+        const DenseNode* nodes = all_nodes + t * internal;
+        for (uint32_t step = 0; step < depth; ++step) {
+#pragma GCC unroll 8
+          for (size_t k = 0; k < kLanes; ++k) {
+            index[k] = DenseStep(nodes + k * internal, index[k], row);
+          }
+        }
+        const float* leaf = all_leaves + t * leaves - internal;
+        for (size_t k = 0; k < kLanes; ++k) {
+          acc[trees_[t + k].group] += leaf[k * leaves + index[k]];
+        }
+      }
+      for (; t < n_trees; ++t) {
+        const DenseNode* nodes = all_nodes + t * internal;
+        uint32_t index = 0;
+        for (uint32_t step = 0; step < depth; ++step) index = DenseStep(nodes, index, row);
+        acc[trees_[t].group] += all_leaves[t * leaves + index - internal];
+      }
+    }
+  } else {
+    // A block: tree by tree, kLanes rows side by side.
+    for (size_t t = 0; t < n_trees; ++t) {
+      const DenseNode* nodes = all_nodes + t * internal;
+      const float* leaf = all_leaves + t * leaves - internal;
+      float* acc = out + trees_[t].group;
+      size_t r = 0;
+      for (; r + kLanes <= n_rows; r += kLanes) {
+        uint32_t index[kLanes];
+#pragma GCC unroll 8
+        for (size_t k = 0; k < kLanes; ++k) index[k] = 0;
+        const float* base = widened.data() + r * wide;
+        for (uint32_t step = 0; step < depth; ++step) {
+#pragma GCC unroll 8
+          for (size_t k = 0; k < kLanes; ++k) {
+            index[k] = DenseStep(nodes, index[k], base + k * wide);
+          }
+        }
+        for (size_t k = 0; k < kLanes; ++k) acc[(r + k) * groups] += leaf[index[k]];
+      }
+      for (; r < n_rows; ++r) {
+        uint32_t index = 0;
+        for (uint32_t step = 0; step < depth; ++step) {
+          index = DenseStep(nodes, index, widened.data() + r * wide);
+        }
+        acc[r * groups] += leaf[index];
+      }
+    }
+  }
+  ApplyLink(out, n_rows);
+}
+
+void CompiledTreesRuntime::ApplyLink(float* out, size_t n_rows) const {
+  const size_t groups = groups_;
+  switch (link_) {
+    case Link::kIdentity:
+      break;
+    case Link::kSigmoid:
+      for (size_t i = 0; i < n_rows; ++i) out[i] = XgbSigmoid(out[i]);
+      break;
+    case Link::kSoftmax:
+      for (size_t r = 0; r < n_rows; ++r) XgbSoftmax(out + r * groups, out + (r + 1) * groups);
+      break;
+  }
 }
 
 void CompiledTreesRuntime::PredictBlock(const float* rows, size_t n_rows, size_t n_features,
@@ -226,16 +392,7 @@ void CompiledTreesRuntime::PredictBlock(const float* rows, size_t n_rows, size_t
       }
     }
   }
-  switch (link_) {
-    case Link::kIdentity:
-      break;
-    case Link::kSigmoid:
-      for (size_t i = 0; i < n_rows; ++i) out[i] = XgbSigmoid(out[i]);
-      break;
-    case Link::kSoftmax:
-      for (size_t r = 0; r < n_rows; ++r) XgbSoftmax(out + r * groups, out + (r + 1) * groups);
-      break;
-  }
+  ApplyLink(out, n_rows);
 }
 
 }  // namespace plinth::serving

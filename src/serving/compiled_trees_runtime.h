@@ -9,6 +9,18 @@
 // through one tree at a time (its nodes stay in L1), kLanes rows at a time. No allocation and no
 // lock on the predict path.
 //
+// Ensembles no deeper than kDenseMaxDepth (the common case: depth 6) are also laid out as
+// complete trees of the model's depth D: per tree 2^D - 1 eight-byte split nodes in heap order
+// (the children of node i are 2i+1 and 2i+2) and 2^D leaf values. A shallower leaf becomes a
+// chain of pass-through nodes (threshold NaN, default right: every value goes right) ending at
+// its value. Missing values are handled by the input instead of the step: each row is widened to
+// 2n values, the first n with NaN replaced by -inf (a row that takes every split's left side),
+// the last n with NaN replaced by +inf (the right side); a node whose missing values go left reads
+// column f, one whose go right reads column n + f. As no split threshold is infinite (else this
+// layout is not used), `value < threshold` then decides missing values exactly as the node's
+// default does, and a step is just `i = 2i + 2 - (value < threshold)`: no child index to load, no
+// NaN test, half the bytes per node. This layout serves every Predict call for such models.
+//
 // The evaluator reproduces XGBoost 1.7's arithmetic, so its float32 outputs equal XGBoost's:
 //   * a row goes left when `value < split_condition` in float32; NaN takes the node's default
 //     direction;
@@ -44,6 +56,8 @@ class CompiledTreesRuntime final : public ModelRuntime {
   static constexpr std::string_view kName = "compiled-trees";
   // Tree walks interleaved per core: trees side by side for a single row, rows for a batch.
   static constexpr size_t kLanes = 8;
+  // Deepest ensemble laid out as complete trees (2^8 leaves per tree at most).
+  static constexpr uint32_t kDenseMaxDepth = 8;
 
   // Compiles a model read by ReadXgboostModel. FailedPrecondition when the model uses something
   // this evaluator does not implement (the message says what); InvalidArgument for a base_score
@@ -83,9 +97,21 @@ class CompiledTreesRuntime final : public ModelRuntime {
     uint32_t group;  // output group the leaf is added to
   };
 
+  // A split node of the complete-tree layout: the row goes left when widened[column] <
+  // threshold (column f or n + f, see above).
+  struct DenseNode {
+    float threshold;
+    uint32_t column;
+  };
+  static_assert(sizeof(DenseNode) == 8);
+
   CompiledTreesRuntime() = default;
   static uint32_t Step(const Node* nodes, uint32_t index, const float* row);
+  static uint32_t DenseStep(const DenseNode* nodes, uint32_t index, const float* row);
+  void BuildDense(const XgboostModel& model);
   void PredictBlock(const float* rows, size_t n_rows, size_t n_features, float* out) const;
+  void PredictDenseBlock(const float* rows, size_t n_rows, size_t n_features, float* out) const;
+  void ApplyLink(float* out, size_t n_rows) const;
 
   InputSignature signature_;
   std::string objective_;
@@ -97,6 +123,11 @@ class CompiledTreesRuntime final : public ModelRuntime {
   std::vector<Tree> trees_;
   // Deepest tree of each run of kLanes consecutive trees (walked side by side for one row).
   std::vector<uint32_t> lane_group_depth_;
+  // The complete-tree layout, when max_depth_ <= kDenseMaxDepth: tree t's split nodes are
+  // dense_nodes_[t * (2^D - 1) ...], its leaves dense_leaves_[t * 2^D ...], D = max_depth_.
+  bool dense_ = false;
+  std::vector<DenseNode> dense_nodes_;
+  std::vector<float> dense_leaves_;
 };
 
 }  // namespace plinth::serving

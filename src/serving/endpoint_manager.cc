@@ -41,22 +41,59 @@ Result<LiveVariant> EndpointManager::ResolveRef(const ModelRef& ref, const std::
     }
   }
   ASSIGN_OR_RETURN(auto model, cache_.Get(ref.model, version));
-  return LiveVariant{name, ref, weight, std::move(model), nullptr};
+  LiveVariant variant;
+  variant.name = name;
+  variant.ref = ref;
+  variant.weight = weight;
+  variant.model = std::move(model);
+  return variant;
 }
 
 Result<std::shared_ptr<LiveEndpoint>> EndpointManager::Resolve(const EndpointSpec& spec,
-                                                              const LiveEndpoint* previous) {
+                                                              const LiveEndpoint* previous,
+                                                              bool keep_unloadable) {
   auto live = std::make_shared<LiveEndpoint>();
   live->spec = spec;
   live->mirror = &mirror_;
   std::vector<double> weights;
   for (const auto& v : spec.variants) {
-    ASSIGN_OR_RETURN(LiveVariant variant, ResolveRef(v.ref, v.name, v.weight));
+    Result<LiveVariant> resolved = ResolveRef(v.ref, v.name, v.weight);
+    bool fallback_covers = spec.fallback && (spec.fallback->constant ||
+                                             (spec.fallback->variant && *spec.fallback->variant != v.name));
+    if (!resolved.ok() && keep_unloadable && fallback_covers) {
+      spdlog::error("endpoint '{}': variant '{}' cannot be loaded, its fallback answers: {}",
+                    spec.name, v.name, resolved.status().message());
+      LiveVariant unloaded;
+      unloaded.name = v.name;
+      unloaded.ref = v.ref;
+      unloaded.weight = v.weight;
+      unloaded.load_error = resolved.status().message();
+      resolved = std::move(unloaded);
+    }
+    if (!resolved.ok()) return resolved.status();
+    LiveVariant variant = std::move(resolved).value();
     variant.metrics = metrics_.For(spec.name, v.name);
+    if (spec.batching && variant.model) {
+      std::shared_ptr<const LoadedModel> model = variant.model;
+      std::shared_ptr<VariantMetrics> metrics = variant.metrics;
+      const size_t width = model->runtime->input_signature().num_features;
+      variant.batcher = std::make_shared<DynamicBatcher>(
+          BatchingOptions{static_cast<size_t>(spec.batching->max_batch_size),
+                          spec.batching->max_queue_delay_us},
+          width, model->runtime->outputs_per_row(),
+          [model, width](const float* rows, size_t n, float* out) {
+            return model->runtime->Predict(rows, n, width, out);
+          },
+          [metrics](size_t rows) { metrics->dynamic_batch_rows.Observe(static_cast<double>(rows)); });
+    }
     live->variants.push_back(std::move(variant));
     weights.push_back(v.weight);
   }
   live->split = TrafficSplit(weights);
+  if (spec.cache) {
+    live->cache = std::make_shared<PredictionCache>(CacheOptions{
+        spec.cache->ttl_seconds, static_cast<size_t>(spec.cache->max_entries)});
+  }
   if (spec.shadow) {
     ASSIGN_OR_RETURN(LiveVariant shadow, ResolveRef(*spec.shadow, "shadow", 0));
     bool same = previous && previous->shadow && previous->shadow_stats &&
@@ -97,7 +134,7 @@ Status EndpointManager::LoadAll() {
   for (const Row& row : rows) {
     auto spec = EndpointSpecFromJson(nlohmann::json::parse(row.spec, nullptr, false), row.name);
     Result<std::shared_ptr<LiveEndpoint>> live =
-        spec.ok() ? Resolve(*spec, nullptr) : Result<std::shared_ptr<LiveEndpoint>>(spec.status());
+        spec.ok() ? Resolve(*spec, nullptr, true) : Result<std::shared_ptr<LiveEndpoint>>(spec.status());
     std::shared_ptr<LiveEndpoint> endpoint;
     if (live.ok()) {
       endpoint = std::move(live).value();

@@ -23,6 +23,8 @@
 #include "registry/model_registry.h"
 #include "serving/endpoint_spec.h"
 #include "serving/capture_log.h"
+#include "serving/dynamic_batcher.h"
+#include "serving/prediction_cache.h"
 #include "serving/model_cache.h"
 #include "serving/serving_metrics.h"
 #include "serving/shadow_mirror.h"
@@ -37,6 +39,11 @@ struct LiveVariant {
   double weight = 0;
   std::shared_ptr<const LoadedModel> model;  // resolved version, loaded
   std::shared_ptr<VariantMetrics> metrics;   // shared by every table this variant appears in
+  // Set when the endpoint batches requests (spec.batching); one per variant and table.
+  std::shared_ptr<DynamicBatcher> batcher;
+  // Null `model`: the variant could not be loaded at start-up and the endpoint's fallback
+  // answers for it; this says why.
+  std::string load_error;
 };
 
 // One endpoint as it is served now. Immutable once published.
@@ -47,6 +54,8 @@ struct LiveEndpoint {
   std::shared_ptr<ShadowStats> shadow_stats;  // kept across changes that keep the same shadow
   ShadowMirror* mirror = nullptr;             // the manager's; outlives every LiveEndpoint
   TrafficSplit split{std::vector<double>{1.0}};
+  // Set when spec.cache is; emptied by every change, since a change publishes a new table.
+  std::shared_ptr<PredictionCache> cache;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   std::string created_by;
@@ -116,9 +125,12 @@ class EndpointManager {
  private:
   using Table = std::map<std::string, std::shared_ptr<const LiveEndpoint>>;
 
-  // `previous` (may be null) lends its shadow statistics when the shadow did not change.
+  // `previous` (may be null) lends its shadow statistics when the shadow did not change. With
+  // `keep_unloadable` (start-up) a variant that cannot be loaded is kept unloaded when the
+  // endpoint has a fallback that does not depend on it.
   Result<std::shared_ptr<LiveEndpoint>> Resolve(const EndpointSpec& spec,
-                                                const LiveEndpoint* previous);
+                                                const LiveEndpoint* previous,
+                                                bool keep_unloadable = false);
   Result<LiveVariant> ResolveRef(const ModelRef& ref, const std::string& name, double weight);
   // OK unless the endpoint is held (Conflict). Needs control_mu_.
   Status CheckNotHeld(const std::string& name) const;

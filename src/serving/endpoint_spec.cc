@@ -50,6 +50,40 @@ Status ValidateEndpointSpec(const EndpointSpec& spec) {
   if (!(spec.capture_sample_rate >= 0 && spec.capture_sample_rate <= 1)) {
     return InvalidArgument("capture.sample_rate must be from 0 to 1");
   }
+  if (spec.batching) {
+    if (spec.batching->max_batch_size < 1 || spec.batching->max_batch_size > 4096) {
+      return InvalidArgument("batching.max_batch_size must be from 1 to 4096");
+    }
+    if (spec.batching->max_queue_delay_us < 0 || spec.batching->max_queue_delay_us > 1000000) {
+      return InvalidArgument("batching.max_queue_delay_us must be from 0 to 1000000");
+    }
+  }
+  if (spec.cache) {
+    if (!(spec.cache->ttl_seconds > 0 && spec.cache->ttl_seconds <= 86400)) {
+      return InvalidArgument("cache.ttl_seconds must be more than 0 and at most 86400");
+    }
+    if (spec.cache->max_entries < 1 || spec.cache->max_entries > 1000000) {
+      return InvalidArgument("cache.max_entries must be from 1 to 1000000");
+    }
+  }
+  if (spec.fallback) {
+    const FallbackSpec& f = *spec.fallback;
+    if (f.variant.has_value() == f.constant.has_value()) {
+      return InvalidArgument("fallback needs exactly one of 'variant' and 'constant'");
+    }
+    if (f.variant && !names.count(*f.variant)) {
+      return InvalidArgument("fallback.variant '" + *f.variant + "' is not a variant of the endpoint");
+    }
+    if (f.constant) {
+      if (f.constant->empty()) return InvalidArgument("fallback.constant must not be an empty list");
+      for (double v : *f.constant) {
+        if (!std::isfinite(v)) return InvalidArgument("fallback.constant must hold finite numbers");
+      }
+    }
+    if (f.deadline_ms < 0 || f.deadline_ms > 60000) {
+      return InvalidArgument("fallback.deadline_ms must be from 0 to 60000");
+    }
+  }
   return Status::Ok();
 }
 

@@ -12,5 +12,8 @@ namespace plinth::serving {
 Result<EndpointSpec> EndpointSpecFromJson(const nlohmann::json& body, std::string name);
 nlohmann::json EndpointSpecToJson(const EndpointSpec& spec);
 nlohmann::json ModelRefToJson(const ModelRef& ref);
+// The optional "features" field (feature_lookup.h); null when absent.
+Result<std::optional<EndpointFeatures>> EndpointFeaturesFromJson(const nlohmann::json& body);
+nlohmann::json EndpointFeaturesToJson(const std::optional<EndpointFeatures>& features);
 
 }  // namespace plinth::serving

@@ -1,7 +1,9 @@
 #include "serving/predictor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 namespace plinth::serving {
 
@@ -39,39 +41,120 @@ Result<std::vector<float>> BuildModelInput(const LoadedModel& model, const Featu
   return matrix;
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Without a batcher the model runs in the caller's thread; a deadline is then checked between
+// chunks of this many rows, which bounds how far past it the model can run.
+constexpr size_t kDeadlineChunkRows = 256;
+
+Status RunModel(const LiveVariant& variant, const std::vector<float>& input, size_t n_rows,
+                float* out, std::optional<Clock::time_point> deadline) {
+  const ModelRuntime& runtime = *variant.model->runtime;
+  const size_t width = runtime.input_signature().num_features;
+  if (variant.batcher) return variant.batcher->Predict(input.data(), n_rows, out, deadline);
+  if (!deadline) return runtime.Predict(input.data(), n_rows, width, out);
+  const size_t k = runtime.outputs_per_row();
+  for (size_t begin = 0; begin < n_rows; begin += kDeadlineChunkRows) {
+    if (Clock::now() >= *deadline) {
+      return Unavailable("variant '" + variant.name + "' did not answer within the deadline");
+    }
+    const size_t count = std::min(kDeadlineChunkRows, n_rows - begin);
+    RETURN_IF_ERROR(runtime.Predict(input.data() + begin * width, count, width, out + begin * k));
+  }
+  return Status::Ok();
+}
+
+// One variant's answer: from the cache, or from its model. `primary` offers the request to the
+// shadow.
+Result<Prediction> PredictWithVariant(const LiveEndpoint& endpoint, const LiveVariant& variant,
+                                      const FeatureRows& rows,
+                                      std::optional<Clock::time_point> deadline, bool primary) {
+  if (!variant.model) {
+    return Unavailable("variant '" + variant.name + "' is not loaded: " + variant.load_error);
+  }
+  const LoadedModel& model = *variant.model;
+  auto start = Clock::now();
+  Prediction p;
+  p.variant = variant.name;
+  p.model = model.model;
+  p.version = model.version;
+  p.runtime = std::string(model.runtime->runtime_name());
+  p.outputs_per_row = model.runtime->outputs_per_row();
+  std::string key;
+  Status st = [&]() -> Status {
+    ASSIGN_OR_RETURN(std::vector<float> input, BuildModelInput(model, rows));
+    if (endpoint.cache && rows.n_rows <= PredictionCache::kMaxRows) {
+      key = PredictionCache::Key(variant.name, model.version, input.data(), input.size());
+      if (endpoint.cache->Lookup(key, &p.values)) {
+        p.served_by = "cache";
+        return Status::Ok();
+      }
+    }
+    p.values.resize(rows.n_rows * p.outputs_per_row);
+    return RunModel(variant, input, rows.n_rows, p.values.data(), deadline);
+  }();
+  if (VariantMetrics* m = variant.metrics.get()) {
+    if (p.served_by == "cache") {
+      m->cache_hits.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      m->requests.fetch_add(1, std::memory_order_relaxed);
+      if (!st.ok()) m->errors.fetch_add(1, std::memory_order_relaxed);
+      if (st.ok()) m->RecordPredictions(p.values.data(), p.values.size());
+      m->latency_seconds.Observe(std::chrono::duration<double>(Clock::now() - start).count());
+      m->batch_rows.Observe(static_cast<double>(rows.n_rows));
+    }
+  }
+  RETURN_IF_ERROR(st);
+  if (p.served_by == "cache") return p;
+  if (!key.empty()) endpoint.cache->Insert(key, p.values);
+  if (primary && endpoint.shadow && endpoint.mirror) {
+    endpoint.mirror->Offer(endpoint.shadow->model, endpoint.shadow_stats, rows, p.values);
+  }
+  return p;
+}
+
+}  // namespace
+
 Result<Prediction> Predict(const LiveEndpoint& endpoint, const FeatureRows& rows,
                            std::string_view routing_key) {
   if (!endpoint.error.empty() || endpoint.variants.empty()) {
     return Unavailable("endpoint '" + endpoint.spec.name + "' is not serving: " + endpoint.error);
   }
   if (rows.n_rows == 0) return InvalidArgument("the request has no rows");
-  const LiveVariant& variant = endpoint.variants[endpoint.split.Choose(routing_key)];
-  const LoadedModel& model = *variant.model;
-  auto start = std::chrono::steady_clock::now();
+  const size_t chosen = endpoint.split.Choose(routing_key);
+  const LiveVariant& variant = endpoint.variants[chosen];
+  const FallbackSpec* fallback = endpoint.spec.fallback ? &*endpoint.spec.fallback : nullptr;
+  std::optional<Clock::time_point> deadline;
+  if (fallback && fallback->deadline_ms > 0) {
+    deadline = Clock::now() + std::chrono::milliseconds(fallback->deadline_ms);
+  }
+  Result<Prediction> answer = PredictWithVariant(endpoint, variant, rows, deadline, true);
+  // Bad input is the caller's to fix, not the model's failure: no fallback for it.
+  if (answer.ok() || !fallback || answer.status().code() == StatusCode::kInvalidArgument) {
+    return answer;
+  }
   Prediction p;
-  Status st = [&]() -> Status {
-    ASSIGN_OR_RETURN(std::vector<float> input, BuildModelInput(model, rows));
-    p.variant = variant.name;
-    p.model = model.model;
-    p.version = model.version;
-    p.runtime = std::string(model.runtime->runtime_name());
-    p.outputs_per_row = model.runtime->outputs_per_row();
-    p.values.resize(rows.n_rows * p.outputs_per_row);
-    return model.runtime->Predict(input.data(), rows.n_rows,
-                                  model.runtime->input_signature().num_features, p.values.data());
-  }();
-  if (VariantMetrics* m = variant.metrics.get()) {
-    m->requests.fetch_add(1, std::memory_order_relaxed);
-    if (!st.ok()) m->errors.fetch_add(1, std::memory_order_relaxed);
-    if (st.ok()) m->RecordPredictions(p.values.data(), p.values.size());
-    m->latency_seconds.Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    m->batch_rows.Observe(static_cast<double>(rows.n_rows));
+  if (fallback->constant) {
+    p.runtime = "constant";
+    p.fallback_constant = true;
+    p.outputs_per_row = fallback->constant->size();
+    p.values.reserve(rows.n_rows * p.outputs_per_row);
+    for (size_t r = 0; r < rows.n_rows; ++r) {
+      for (double v : *fallback->constant) p.values.push_back(static_cast<float>(v));
+    }
+  } else {
+    auto it = std::find_if(endpoint.variants.begin(), endpoint.variants.end(),
+                           [&](const LiveVariant& v) { return v.name == *fallback->variant; });
+    if (it == endpoint.variants.end() || &*it == &variant) return answer;
+    Result<Prediction> second = PredictWithVariant(endpoint, *it, rows, std::nullopt, false);
+    if (!second.ok()) return answer;
+    p = std::move(second).value();
   }
-  RETURN_IF_ERROR(st);
-  if (endpoint.shadow && endpoint.mirror) {
-    endpoint.mirror->Offer(endpoint.shadow->model, endpoint.shadow_stats, rows, p.values);
-  }
+  p.served_by = "fallback";
+  p.fallback_reason = answer.status().message();
+  if (variant.metrics) variant.metrics->fallbacks.fetch_add(1, std::memory_order_relaxed);
   return p;
 }
 

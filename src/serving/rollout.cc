@@ -259,6 +259,12 @@ EndpointSpec PromotedSpec(const EndpointSpec& original, const std::string& prima
                           const ModelRef& canary) {
   EndpointSpec spec = original;
   spec.variants = {VariantSpec{primary_variant, canary, 1}};
+  // A fallback variant stays, with no traffic of its own, so that the fallback still answers.
+  if (spec.fallback && spec.fallback->variant && *spec.fallback->variant != primary_variant) {
+    for (const auto& v : original.variants) {
+      if (v.name == *spec.fallback->variant) spec.variants.push_back(VariantSpec{v.name, v.ref, 0});
+    }
+  }
   return spec;
 }
 

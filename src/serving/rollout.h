@@ -82,7 +82,8 @@ Result<Rollout> RolloutFromJson(const nlohmann::json& j);
 EndpointSpec CanarySpec(const EndpointSpec& original, const ModelRef& canary, double percent);
 
 // The spec after promotion: the primary variant alone, now pointing at the canary's reference;
-// shadow and capture settings are kept.
+// shadow, capture, batching, cache and fallback settings are kept (a fallback variant stays,
+// with weight 0).
 EndpointSpec PromotedSpec(const EndpointSpec& original, const std::string& primary_variant,
                           const ModelRef& canary);
 

@@ -22,6 +22,10 @@ struct VariantMetrics {
   std::atomic<uint64_t> errors{0};
   Histogram latency_seconds;  // model time of one request (input shaping + predict)
   Histogram batch_rows;       // rows per request
+  Histogram dynamic_batch_rows;  // rows per batch the dynamic batcher ran (batching endpoints)
+  std::atomic<uint64_t> cache_hits{0};  // requests answered from the prediction cache
+  std::atomic<uint64_t> fallbacks{0};   // requests this variant failed or was late on, answered
+                                        // by the endpoint's fallback
   // Sum and count of the finite values a variant predicted (rollout guards compare means).
   std::atomic<double> prediction_sum{0};
   std::atomic<uint64_t> predictions{0};
