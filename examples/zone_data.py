@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes the demo's city-zone demand history (DEMO.md step 1): seeded and deterministic.
 
-Hourly, for ZONES city zones over DAYS days ending at END (UTC), it simulates bookings per zone
+Hourly, for ZONES city zones over DAYS days up to END (UTC; "now" means the end of the current
+hour, so that the newest rows are fresh for the online store's TTL), it simulates bookings per zone
 (morning and evening peaks, quieter weekends, more riders when warm, fewer in rain, a size per
 zone, ~7% noise) under one city's weather, and writes two CSV files into OUT_DIR:
 
@@ -13,7 +14,8 @@ zone, ~7% noise) under one city's weather, and writes two CSV files into OUT_DIR
                      day_of_week (request-time features) and bookings (the label: bookings in
                      the hour that starts at event_timestamp).
 
-The first day only warms up the 24-hour mean and has no rows. Same arguments, same bytes.
+The first day only warms up the 24-hour mean and has no rows. Same arguments, same values; with
+--end now only the timestamps move.
 
     /usr/bin/python3 examples/zone_data.py --out-dir demo-data --zones 50 --days 60
 """
@@ -24,14 +26,22 @@ import pathlib
 
 import numpy as np
 
-END = datetime.datetime(2026, 10, 1, tzinfo=datetime.timezone.utc)
+DEFAULT_END = "2026-10-01T00:00:00Z"
 
 
-def simulate(zones, days, seed):
+def end_epoch(text):
+    """Epoch seconds of --end: RFC 3339 on the hour, or "now" (the end of the current hour)."""
+    if text == "now":
+        return (int(datetime.datetime.now(datetime.timezone.utc).timestamp()) // 3600 + 1) * 3600
+    end = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return int(end.timestamp()) // 3600 * 3600
+
+
+def simulate(zones, days, seed, end):
     """Returns (hours as epoch seconds, temperature[h], rain[h], bookings[zone, h])."""
     rng = np.random.default_rng(seed)
     n = days * 24
-    start = int(END.timestamp()) - n * 3600
+    start = end - n * 3600
     t = start + 3600 * np.arange(n)
     hour = (t // 3600) % 24
     day = t // 86400
@@ -64,11 +74,13 @@ def main():
     parser.add_argument("--zones", type=int, default=50)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--end", default=DEFAULT_END, help='RFC 3339, or "now"')
     args = parser.parse_args()
     if args.zones < 1 or args.days < 2:
         parser.error("--zones must be at least 1 and --days at least 2")
 
-    t, hour, dow, temperature, rain, bookings = simulate(args.zones, args.days, args.seed)
+    t, hour, dow, temperature, rain, bookings = simulate(args.zones, args.days, args.seed,
+                                                         end_epoch(args.end))
     out = pathlib.Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamps = [rfc3339(s) for s in t]
