@@ -66,7 +66,11 @@ Result<EnrichedRequest> ParseAndEnrich(FeatureLookup& lookup, const EndpointFeat
     for (const auto& [name, value] : row.items()) {
       if (name == features.entity_key) {
         has_key = true;
-        if (value.is_number_integer()) {
+        // A whole float (1.0, as CSV readers send numbers) names the same entity as 1.
+        const bool whole_float = value.is_number_float() && std::isfinite(value.get<double>()) &&
+                                 std::trunc(value.get<double>()) == value.get<double>() &&
+                                 std::fabs(value.get<double>()) < 9.0e15;
+        if (value.is_number_integer() || whole_float) {
           keys.push_back(std::to_string(value.get<int64_t>()));
         } else if (value.is_string()) {
           keys.push_back(value.get<std::string>());

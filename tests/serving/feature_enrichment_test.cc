@@ -76,6 +76,17 @@ TEST(FeatureEnrichment, IncludeEntityKeyPassesItToTheModel) {
   EXPECT_FALSE(req->echo);
 }
 
+// Regression: `plinth predict` reads CSV numbers as floats and sent zone_id 1 as 1.0, which was
+// refused; a whole float names the same entity as the integer.
+TEST(FeatureEnrichment, WholeFloatEntityKeyIsTheInteger) {
+  FakeLookup lookup;
+  auto req = ParseAndEnrich(lookup, Declared(), R"({"instances": [{"zone_id": 7.0}, {"zone_id": -2.0}]})");
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  ASSERT_EQ(lookup.seen_keys.size(), 2u);
+  EXPECT_EQ(*lookup.seen_keys[0], "7");
+  EXPECT_EQ(*lookup.seen_keys[1], "-2");
+}
+
 TEST(FeatureEnrichment, BadRequestsNameTheProblem) {
   FakeLookup lookup;
   auto missing = ParseAndEnrich(lookup, Declared(), R"({"instances": [{"hour": 1}]})");
