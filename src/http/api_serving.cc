@@ -320,7 +320,11 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
   });
   router.Add("GET", "/api/v1/endpoints/{name}", Role::kViewer, [&endpoints](Request& req) {
     RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
-    return JsonResponse(200, ToJson(*live));
+    json out = ToJson(*live);
+    // What holds the endpoint against changes: a running rollout ("rollout <id>"), or null.
+    std::string holder = endpoints.HolderOf(live->spec.name);
+    out["held_by"] = holder.empty() ? json(nullptr) : json(holder);
+    return JsonResponse(200, out);
   });
   router.Add("PUT", "/api/v1/endpoints/{name}", Role::kApprover, [&endpoints](Request& req) {
     RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));

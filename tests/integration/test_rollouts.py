@@ -224,6 +224,8 @@ def test_abort_conflicts_and_bad_requests(server, model, roles):
     assert [x["state"] for x in listed["items"]] == ["running"] and listed["items"][0]["percent"] == 5
     text = server.request("GET", "/metrics", raw=True)[1].decode()
     assert metric_value(text, "plinth_rollout_step_percent", endpoint=ep) == 5
+    shown = expect(server.request("GET", f"/api/v1/endpoints/{ep}", token=viewer), 200)
+    assert shown["held_by"] == f"rollout {r['id']}"
     abort = f"/api/v1/endpoints/{ep}/rollouts/{r['id']}/abort"
     assert_error(server.request("POST", abort, token=viewer), 403)
     aborted = expect(server.request("POST", abort), 200)
@@ -233,6 +235,7 @@ def test_abort_conflicts_and_bad_requests(server, model, roles):
     assert served(server, ep) == original
     text = server.request("GET", "/metrics", raw=True)[1].decode()
     assert metric_value(text, "plinth_rollout_step_percent", endpoint=ep) == 0
+    assert expect(server.request("GET", f"/api/v1/endpoints/{ep}"), 200)["held_by"] is None
     expect(server.request("PUT", f"/api/v1/endpoints/{ep}",
                           {"variants": [{"name": "main", "model": model, "version": 1}]}), 200)
     # 404s
