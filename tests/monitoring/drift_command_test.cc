@@ -30,8 +30,12 @@ Outcome Drift(std::vector<std::string> args) {
 
 class DriftCommand : public ::testing::Test {
  protected:
+  // Files are named for the test: CTest runs this suite's tests in parallel, and a shared name
+  // let one test's TearDown delete another's inputs (a flaky UsageErrorsAreOneLineWithExitTwo).
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = ::testing::TempDir() + "/plinth_drift_" + name;
+    const std::string path = ::testing::TempDir() + "/plinth_drift_" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                             "_" + name;
     std::ofstream(path) << text;
     paths_.push_back(path);
     return path;
