@@ -6,7 +6,8 @@
         run.log_params({"max_depth": 6})
         run.log_metric("rmse", 0.21, step=1)
 
-Modules: `transport` (HTTP, errors), `client` (Client), `run` (ActiveRun).
+Modules: `transport` (HTTP, errors), `client` (Client), `run` (ActiveRun); `serving`,
+`features` and `monitoring` hold the Client methods for those areas.
 """
 
 from .client import Client
