@@ -11,6 +11,7 @@ Modules: `transport` (HTTP, errors), `client` (Client), `run` (ActiveRun); `serv
 """
 
 from .client import Client
+from .features import online_features_to_dict
 from .run import ActiveRun
 from .transport import (
     AlreadyExistsError,
@@ -32,7 +33,7 @@ from .transport import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Client", "ActiveRun", "PlinthError", "InvalidArgumentError", "UnauthenticatedError",
+    "Client", "ActiveRun", "online_features_to_dict", "PlinthError", "InvalidArgumentError", "UnauthenticatedError",
     "PermissionDeniedError", "NotFoundError", "MethodNotAllowedError", "AlreadyExistsError",
     "ConflictError", "PayloadTooLargeError", "UnsupportedMediaTypeError",
     "FailedPreconditionError", "ResourceExhaustedError", "InternalError", "UnavailableError",
