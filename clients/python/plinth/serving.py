@@ -64,10 +64,11 @@ class ServingMixin:
         return self._call("POST", f"/endpoints/{seg(endpoint)}/predict", json_body=body,
                           headers=headers)
 
-    def get_captures(self, endpoint, since_ms=None, until_ms=None):
+    def list_captures(self, endpoint, since_ms=None, until_ms=None):
         """The endpoint's captured predictions (with `capture.sample_rate` > 0), oldest first:
-        the server's answer {"items": [...], "dropped", ...}."""
-        return self._call("GET", f"/endpoints/{seg(endpoint)}/captures",
+        [{"request_id", "time_ms", "variant", "model", "version", "latency_ms", "request",
+        "predictions"}], following pages."""
+        return self._list(f"/endpoints/{seg(endpoint)}/captures",
                           query={"since_ms": since_ms, "until_ms": until_ms})
 
     # -- rollouts -----------------------------------------------------------------------------
