@@ -120,9 +120,21 @@ def test_historical_features_datasets_and_lineage(scientist, store, experiment, 
     assert logged["digest"] == ds["sha256"]
     assert [i["name"] for i in scientist.list_run_inputs(run["id"])] == [ds_name]
     assert scientist.get_run(run["id"])["data_version"] == f"dataset:{ds_name}@1"
-    lineage = scientist.dataset_lineage(ds_name)
+    artifact = tmp_path / "model.bin"
+    artifact.write_bytes(b"opaque model")
+    scientist.log_artifact(run["id"], artifact, "model/model.bin")
+    model = unique("model")
+    mv = scientist.register_model(model, "custom", run_id=run["id"],
+                                  artifact_path="model/model.bin")
+    assert mv["data_version"] == f"dataset:{ds_name}@1"
+    lineage = scientist.dataset_lineage(ds_name, version=1)
     assert lineage["feature_views"] == [{"name": name, "version": 1}]
     assert [r["id"] for r in lineage["runs"]] == [run["id"]]
+    assert [(m["model"], m["version"]) for m in lineage["model_versions"]] == [(model, 1)]
+    back = scientist.model_version_lineage(model, 1)
+    assert back["run"]["id"] == run["id"]
+    assert [d["name"] for d in back["datasets"]] == [ds_name]
+    assert [v["name"] for v in back["feature_views"]] == [name]
 
 
 def test_materialize_push_and_online_reads(scientist, store):

@@ -80,7 +80,7 @@ def _traffic(server, token, endpoint, stop):
             client.predict(endpoint, inputs=ROWS)
 
 
-def test_rollout_promotes_and_abort(server, approver, scientist, model):
+def test_rollout_promotes_and_abort(server, admin, approver, model):
     name = unique("ep")
     approver.create_endpoint(name, [{"name": "main", "model": model["name"],
                                      "version": model["v1"]}])
@@ -89,8 +89,8 @@ def test_rollout_promotes_and_abort(server, approver, scientist, model):
     assert r["state"] == "running" and r["version"] == model["v2"]
     assert [x["id"] for x in approver.list_rollouts(name)] == [r["id"]]
     stop = threading.Event()
-    worker = threading.Thread(target=_traffic, args=(server, scientist._transport._token,
-                                                     name, stop))
+    viewer = admin.create_token(unique("traffic"), "viewer")["token"]  # predict is viewer
+    worker = threading.Thread(target=_traffic, args=(server, viewer, name, stop))
     worker.start()
     try:
         final = approver.wait_rollout(name, r["id"], timeout=20, poll=0.1)
