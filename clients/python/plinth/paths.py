@@ -1,5 +1,6 @@
-"""Path helpers shared by the client's method groups: percent-encoded path segments."""
+"""Helpers shared by the client's method groups: percent-encoded path segments, polling."""
 
+import time
 import urllib.parse
 
 
@@ -11,7 +12,6 @@ def seg(value):
 def wait_until(fetch, done, timeout, poll, what):
     """Calls `fetch()` every `poll` seconds until `done(obj)`; returns obj. TimeoutError after
     `timeout` seconds (None: forever)."""
-    import time
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         obj = fetch()
