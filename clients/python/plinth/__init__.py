@@ -6,10 +6,12 @@
         run.log_params({"max_depth": 6})
         run.log_metric("rmse", 0.21, step=1)
 
-Modules: `transport` (HTTP, errors), `client` (Client), `run` (ActiveRun).
+Modules: `transport` (HTTP, errors), `client` (Client), `run` (ActiveRun); `serving`,
+`features` and `monitoring` hold the Client methods for those areas.
 """
 
 from .client import Client
+from .features import online_features_to_dict
 from .run import ActiveRun
 from .transport import (
     AlreadyExistsError,
@@ -31,7 +33,7 @@ from .transport import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Client", "ActiveRun", "PlinthError", "InvalidArgumentError", "UnauthenticatedError",
+    "Client", "ActiveRun", "online_features_to_dict", "PlinthError", "InvalidArgumentError", "UnauthenticatedError",
     "PermissionDeniedError", "NotFoundError", "MethodNotAllowedError", "AlreadyExistsError",
     "ConflictError", "PayloadTooLargeError", "UnsupportedMediaTypeError",
     "FailedPreconditionError", "ResourceExhaustedError", "InternalError", "UnavailableError",

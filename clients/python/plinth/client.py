@@ -10,7 +10,10 @@ import os
 import pathlib
 import urllib.parse
 
+from .features import FeatureStoreMixin
+from .monitoring import MonitoringMixin
 from .run import ActiveRun, metric_entry
+from .serving import ServingMixin
 from .transport import NotFoundError, AlreadyExistsError, Transport
 
 METRICS_BATCH = 1000  # metrics per request; the server takes at most 10,000
@@ -57,13 +60,16 @@ def _signature(signature):
     return {"inputs": inputs}
 
 
-class Client:
+class Client(ServingMixin, FeatureStoreMixin, MonitoringMixin):
     """A connection to one plinth server with one token.
 
     `url` is `http://host:port` (defaults to $PLINTH_URL); `token` is the bearer token (defaults
     to $PLINTH_TOKEN). `page_size` is the `?limit=` used when following list pages (1..1000).
     A Client holds one keep-alive connection and may be shared between threads (requests are
     serialized). Use it as a context manager, or call `close()`, to drop the connection.
+
+    Serving, feature store and monitoring methods come from the mixins in serving.py,
+    features.py and monitoring.py.
     """
 
     def __init__(self, url=None, token=None, timeout=60.0, page_size=MAX_PAGE):

@@ -183,7 +183,7 @@ class Transport:
         return self._conn
 
     def request(self, method, path, query=None, json_body=None, data=None, content_type=None,
-                sink=None):
+                sink=None, headers=None):
         """Sends one request and returns the answer.
 
         path:      starts with `/`, already percent-encoded.
@@ -191,6 +191,7 @@ class Transport:
         json_body: an object sent as JSON; or `data`: bytes or a seekable binary file sent as
                    is (`content_type` defaults to application/octet-stream).
         sink:      a binary file; a 2xx body is streamed into it and None returned.
+        headers:   extra request headers (e.g. X-Routing-Key, Accept).
 
         Returns the parsed JSON for a JSON answer, bytes for any other body, None for an empty one.
         Raises PlinthError (a subclass by code) for any non-2xx answer.
@@ -199,7 +200,9 @@ class Transport:
             pairs = [(k, v) for k, v in query.items() if v is not None]
             if pairs:
                 path = f"{path}?{urllib.parse.urlencode(pairs)}"
+        extra = headers or {}
         headers = {"Accept": "application/json"}
+        headers.update(extra)
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         body = None
