@@ -106,7 +106,8 @@ def main():
     expected = float(booster.predict(xgb.DMatrix(row))[0])
     body = {"inputs": row.tolist()}
 
-    server = PlinthServer(work / "plinth").start()
+    # One request thread for the one core the server is pinned to (64 would switch contexts).
+    server = PlinthServer(work / "plinth", extra_args=["--threads", "1"]).start()
     peer = None
     try:
         approver = server.request("POST", "/api/v1/tokens", {"name": "bench-approver",
