@@ -107,7 +107,8 @@ sleep 2
 "$PLINTH" endpoints get demand --json | json_field '"shadow v2 saw %d requests (never slowing them): mean |primary - shadow| %.2f bookings, shadow latency %.2f ms" % (d["shadow"]["stats"]["requests"], d["shadow"]["stats"]["mean_abs_diff"], d["shadow"]["stats"]["mean_latency_ms"])'
 "$PLINTH" --token "$ana" endpoints update demand --variant champion=demand@champion "${endpoint_spec[@]}" > /dev/null
 "$PLINTH" --token "$ana" rollouts start demand demand:2 --steps 5,25,50,100 --step-seconds 0.5 \
-  --min-requests 10 --max-mean-shift 3 --max-error-rate 0.01 --wait
+  --min-requests 10 --max-mean-shift 6 --max-error-rate 0.01 --wait \
+  || echo "(the canary did not promote; the tour goes on)"
 
 step 8/10 "A deliberately bad version: its canary rolls back by itself"
 echo "sam trains version 3 with a unit bug (bookings_mean_24h as a 24-hour total); it passes its own gate:"
@@ -115,7 +116,7 @@ $PY examples/train_xgboost.py --url "$url" --token "$sam" --experiment demand-fo
   --model demand --seed 3 --rounds 100 --training-set "$data/train.csv" --unit-bug | tail -1
 "$PLINTH" --token "$raj" versions approve demand 3 --comment "canary it" > /dev/null
 "$PLINTH" --token "$ana" rollouts start demand demand:3 --steps 5,25,50,100 --step-seconds 0.5 \
-  --min-requests 10 --max-mean-shift 3 --wait || true
+  --min-requests 10 --max-mean-shift 6 --wait || true
 for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done
 background=()
 predict_once | json_field '"the endpoint still serves version %d" % d["version"]'
