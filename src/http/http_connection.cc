@@ -51,6 +51,16 @@ void AppendDecimal(std::string& out, uint64_t v) {
   while (n > 0) out.push_back(digits[--n]);
 }
 
+// A client's X-Request-Id is kept when it is 1 to 128 visible ASCII characters (it is echoed in
+// headers and JSON); otherwise the server makes one.
+bool UsableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 HttpConnection* Self(http_parser* p) { return static_cast<HttpConnection*>(p->data); }
 
 }  // namespace
@@ -278,9 +288,7 @@ Response HttpConnection::Dispatch() {
   size_t q = target.find('?');
   request_.path.assign(target.substr(0, q));
   if (q != std::string_view::npos) ParseQuery(target.substr(q + 1), request_.query);
-  if (request_.request_id.empty() || request_.request_id.size() > 128) {
-    request_.request_id = NewRequestId();
-  }
+  if (!UsableRequestId(request_.request_id)) request_.request_id = NewRequestId();
   request_.body = body_;
   if (request_.path.empty() || request_.path.front() != '/') {
     return ErrorResponse(InvalidArgument("the request target must be an absolute path"));
@@ -316,9 +324,7 @@ void HttpConnection::AppendResponse(const Response& response, bool keep_alive) {
 }
 
 void HttpConnection::Reject(const Status& status) {
-  if (request_.request_id.empty() || request_.request_id.size() > 128) {
-    request_.request_id = NewRequestId();
-  }
+  if (!UsableRequestId(request_.request_id)) request_.request_id = NewRequestId();
   AppendResponse(ErrorResponse(status), /*keep_alive=*/false);
   state_ = State::kClosing;
   deadline_ms_ = now_ms_ + kDrainMs;
