@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/clock.h"
 #include "http/responses.h"
 
 namespace plinth::http {
@@ -259,6 +260,7 @@ bool HttpConnection::Consume(const char* data, size_t size) {
       AppendResponse(Dispatch(), keep_alive);
       ResetRequest();
       http_parser_pause(&parser_, 0);
+      now_ms_ = SteadyNowMs();  // a handler may take long: the idle time starts after it
       deadline_ms_ = now_ms_ + options_.idle_timeout_seconds * 1000LL;
       if (!keep_alive) {
         state_ = State::kClosing;

@@ -12,24 +12,18 @@
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "common/clock.h"
 #include "http/http_connection.h"
 
 namespace plinth::http {
 
 namespace {
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 128;
@@ -80,10 +74,10 @@ class Worker {
   void Run() {
     std::vector<char> scratch(kReadChunk);
     epoll_event events[kMaxEvents];
-    int64_t next_sweep = SteadyMs() + 1000;
+    int64_t next_sweep = SteadyNowMs() + 1000;
     while (!stopping_.load(std::memory_order_relaxed)) {
       int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 1000);
-      int64_t now = SteadyMs();
+      int64_t now = SteadyNowMs();
       for (int i = 0; i < n; ++i) {
         auto* entry = static_cast<Entry*>(events[i].data.ptr);
         if (entry == nullptr) {
