@@ -122,7 +122,6 @@ HttpConnection::~HttpConnection() { ::close(fd_); }
 
 int HttpConnection::OnMessageBegin(http_parser* p) {
   HttpConnection* c = Self(p);
-  c->in_request_ = true;
   c->deadline_ms_ = c->now_ms_ + c->options_.request_timeout_seconds * 1000LL;
   return 0;
 }
@@ -247,10 +246,9 @@ void HttpConnection::ResetRequest() {
   if (body_.capacity() > (1u << 20)) body_.shrink_to_fit();  // idle connections stay small
   header_bytes_ = 0;
   message_complete_ = false;
-  in_request_ = false;
 }
 
-bool HttpConnection::Consume(const char* data, size_t size) {
+void HttpConnection::Consume(const char* data, size_t size) {
   while (size > 0 && state_ == State::kOpen) {
     size_t used = http_parser_execute(&parser_, &Settings(), data, size);
     data += used;
@@ -264,13 +262,13 @@ bool HttpConnection::Consume(const char* data, size_t size) {
       deadline_ms_ = now_ms_ + options_.idle_timeout_seconds * 1000LL;
       if (!keep_alive) {
         state_ = State::kClosing;
-        return false;
+        return;
       }
       // An http_parser that consumed the message's last byte, and then paused, reports it used.
       continue;
     }
     enum http_errno err = HTTP_PARSER_ERRNO(&parser_);
-    if (err == HPE_OK && used == 0) break;
+    if (err == HPE_OK && used == 0) return;
     if (err != HPE_OK) {
       if (rejected_) {
         Reject(reject_status_);
@@ -278,10 +276,9 @@ bool HttpConnection::Consume(const char* data, size_t size) {
         Reject(InvalidArgument(std::string("malformed HTTP request: ") +
                                http_errno_description(err)));
       }
-      return false;
+      return;
     }
   }
-  return state_ == State::kOpen;
 }
 
 Response HttpConnection::Dispatch() {
@@ -322,7 +319,8 @@ void HttpConnection::AppendResponse(const Response& response, bool keep_alive) {
   }
   if (!keep_alive) out_.append("\r\nConnection: close");
   out_.append("\r\n\r\n");
-  if (!no_body) out_.append(response.body);
+  // The answer to HEAD says how long the body would be, and sends none.
+  if (!no_body && parser_.method != HTTP_HEAD) out_.append(response.body);
 }
 
 void HttpConnection::Reject(const Status& status) {

@@ -54,9 +54,9 @@ class HttpConnection {
   static int OnMessageComplete(http_parser* p);
   static const http_parser_settings& Settings();
 
-  // Parses `data`, dispatching each complete request. Returns false when the connection must
-  // stop reading (rejected, or the last request said Connection: close).
-  bool Consume(const char* data, size_t size);
+  // Parses `data`, dispatching each complete request and appending its answer; stops when a
+  // request is rejected or says Connection: close (the state is then kClosing).
+  void Consume(const char* data, size_t size);
   void CommitHeader();
   bool CountHeaderBytes(size_t n);
   Response Dispatch();
@@ -81,7 +81,6 @@ class HttpConnection {
   std::string body_;
   size_t header_bytes_ = 0;
   bool message_complete_ = false;
-  bool in_request_ = false;
 
   std::string out_;
   size_t out_offset_ = 0;

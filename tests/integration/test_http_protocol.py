@@ -75,3 +75,19 @@ def test_headers_over_64_kib_are_400_and_the_server_keeps_serving(server):
     assert b"64 KiB" in resp[2]
     st, body, _ = server.request("GET", "/v2/health/live", token=None)
     assert st == 200
+
+
+def test_an_answer_to_head_has_no_body_and_the_connection_goes_on(server):
+    with connect(server.port) as sock:
+        sock.sendall(b"HEAD /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+                     b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(5)
+        data = b""
+        while data.count(b"HTTP/1.1 ") < 2 or not data.endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, f"the server closed the connection: {data!r}"
+            data += chunk
+    head_answer, _, rest = data.partition(b"\r\n\r\n")
+    assert int(head_answer.split()[1]) == 405  # health is GET only
+    assert rest.startswith(b"HTTP/1.1 200 "), rest
+    assert rest.endswith(b'{"live":true}')
