@@ -364,23 +364,20 @@ HttpConnection::Next HttpConnection::OnReadable(char* scratch, size_t scratch_si
     return Flush() && WantsWrite() ? Next::kKeep : Next::kClose;
   }
   if (state_ == State::kOpen) Consume(scratch, static_cast<size_t>(n));
-  if (!Flush()) return Next::kClose;
-  if (WantsWrite()) return Next::kKeep;  // the loop switches to EPOLLOUT
-  if (state_ == State::kClosing) {
-    // Everything is written: half-close and drain what the client still sends, so that it
-    // reads the answer rather than a reset.
-    ::shutdown(fd_, SHUT_WR);
-    state_ = State::kDraining;
-    deadline_ms_ = std::min(deadline_ms_, now_ms_ + kDrainMs);
-  }
-  return Next::kKeep;
+  return FlushAndContinue();
 }
 
 HttpConnection::Next HttpConnection::OnWritable(int64_t now_ms) {
   now_ms_ = now_ms;
+  return FlushAndContinue();
+}
+
+HttpConnection::Next HttpConnection::FlushAndContinue() {
   if (!Flush()) return Next::kClose;
-  if (WantsWrite()) return Next::kKeep;
+  if (WantsWrite()) return Next::kKeep;  // the loop waits for EPOLLOUT
   if (state_ == State::kClosing) {
+    // Everything is written: half-close and drain what the client still sends, so that it
+    // reads the answer rather than a reset.
     ::shutdown(fd_, SHUT_WR);
     state_ = State::kDraining;
     deadline_ms_ = now_ms_ + kDrainMs;

@@ -64,6 +64,9 @@ class HttpConnection {
   void Reject(const Status& status);
   // Writes what it can of out_. Returns false when the socket failed.
   bool Flush();
+  // Flush, then: wait for the socket while answers are pending, or, once a closing connection
+  // has written them all, half-close it and drain.
+  Next FlushAndContinue();
   void ResetRequest();
 
   int fd_;
