@@ -1,8 +1,10 @@
 #include "features/historical.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <unordered_set>
 
 #include "features/csv.h"
@@ -632,32 +634,35 @@ Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink
   RETURN_IF_ERROR(sink(header));
   const size_t n = num_rows();
   constexpr size_t kChunkRows = 8192;
+  const size_t nchunks = (n + kChunkRows - 1) / kChunkRows;
   const int nt = internal::ThreadsFor(n, threads, kChunkRows);
-  struct Buffer {
+  // Thread k formats chunks k, k + nt, ... into its own buffer and hands each to the sink in
+  // chunk order, one call at a time: while one thread's piece is being written, the others format.
+  std::mutex mu;
+  std::condition_variable turn;
+  size_t next = 0;  // GUARDED_BY(mu): the chunk to hand over next
+  Status failed;    // GUARDED_BY(mu)
+  ParallelFor(nt, [&](int k) {
     BigVector<char> bytes;
-    size_t used = 0;
-  };
-  std::vector<Buffer> bufs(nt);
-  for (size_t start = 0; start < n; start += kChunkRows * nt) {
-    ParallelFor(nt, [&](int t) {
-      Buffer& out = bufs[t];
-      out.used = 0;
-      size_t lo = std::min(n, start + kChunkRows * t);
-      size_t hi = std::min(n, lo + kChunkRows);
-      for (size_t r = lo; r < hi; ++r) {
-        size_t bound = RowCsvBound(r);
-        if (out.bytes.size() < out.used + bound) {
-          out.bytes.resize(std::max(out.bytes.size() * 2, out.used + bound + (1 << 20)));
+    for (size_t c = static_cast<size_t>(k); c < nchunks; c += static_cast<size_t>(nt)) {
+      size_t used = 0;
+      for (size_t r = c * kChunkRows, hi = std::min(n, r + kChunkRows); r < hi; ++r) {
+        const size_t bound = RowCsvBound(r);
+        if (bytes.size() < used + bound) {
+          bytes.resize(std::max(bytes.size() * 2, used + bound + (1 << 20)));
         }
-        out.used = static_cast<size_t>(WriteRowCsv(r, out.bytes.data() + out.used) -
-                                       out.bytes.data());
+        used = static_cast<size_t>(WriteRowCsv(r, bytes.data() + used) - bytes.data());
       }
-    });
-    for (const Buffer& b : bufs) {
-      if (b.used > 0) RETURN_IF_ERROR(sink(std::string_view(b.bytes.data(), b.used)));
+      std::unique_lock<std::mutex> lock(mu);
+      turn.wait(lock, [&] { return next == c || !failed.ok(); });
+      if (!failed.ok()) return;
+      Status st = sink(std::string_view(bytes.data(), used));
+      if (!st.ok()) failed = st;
+      ++next;
+      turn.notify_all();
     }
-  }
-  return Status::Ok();
+  });
+  return failed;
 }
 
 std::string TrainingSet::ToCsv() const {

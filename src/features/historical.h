@@ -149,7 +149,9 @@ class TrainingSet {
   RowIterator Rows() const { return RowIterator(*this); }
 
   // Writes the header and rows as CSV in pieces of about 1 MiB to `sink`, stopping at the first
-  // error it returns. Floats as Python's repr (value_text.h), nulls as empty fields.
+  // error it returns. Floats as Python's repr (value_text.h), nulls as empty fields. Pieces are
+  // formatted by up to `threads` threads; the sink gets them in order, one call at a time, from
+  // the calling thread or one of the formatting threads.
   Status WriteCsv(const std::function<Status(std::string_view)>& sink, int threads = 2) const;
   std::string ToCsv() const;
 
