@@ -126,6 +126,11 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
 
 class TrainingSet {
  public:
+  // Internal: a result cell's state (ViewResult::valid): null, a value as stored (a double's bits, an
+  // int64, a bool as 0/1, a string in `strings`), or a float kept as the decimal the segment
+  // stored, m / 10^(state - kDecimal0) with m in `values`: the CSV writer formats it from its
+  // digits (FormatDecimalText) instead of searching for the shortest digits of the double.
+  static constexpr uint8_t kNull = 0, kPlain = 1, kDecimal0 = 2;
   size_t num_rows() const { return entities_.num_rows(); }
   size_t num_columns() const { return names_.size(); }
   const std::vector<std::string>& columns() const { return names_; }
@@ -163,8 +168,10 @@ class TrainingSet {
     size_t nf = 0;                  // requested features of the view
     std::vector<ValueType> types;   // per requested feature
     BigVector<uint64_t> values;     // row-major: row * nf + feature
-    BigVector<uint8_t> valid;
+    BigVector<uint8_t> valid;       // cell states, as values
     std::vector<std::string> strings;  // row * nf + feature, for string features only
+    // The cell's value as Cell() reads it (a decimal decoded to the double's bits).
+    uint64_t Bits(size_t idx) const;
   };
   // An upper bound on the bytes of row `row` as CSV, and the writer that stays within it.
   size_t RowCsvBound(size_t row) const;

@@ -3,22 +3,21 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <iterator>
+#include <map>
+#include <algorithm>
 #include <mutex>
-#include <vector>
 
 namespace plinth::features::internal {
 
 namespace {
 
-struct Kept {
-  char* p;
-  size_t len;
-};
-
 struct Cache {
   std::mutex mu;
-  std::vector<Kept> kept;  // GUARDED_BY(mu)
-  size_t bytes = 0;        // GUARDED_BY(mu)
+  // Kept ranges by address, never adjacent (a released range merges with its neighbours, so the
+  // pieces of a split mapping come back together).
+  std::map<char*, size_t> kept;  // GUARDED_BY(mu)
+  size_t bytes = 0;              // GUARDED_BY(mu)
 };
 
 Cache& TheCache() {
@@ -42,7 +41,7 @@ void* MapFresh(size_t len) {
 }
 
 void DrainLocked(Cache& c) {
-  for (const Kept& k : c.kept) ::munmap(k.p, k.len);
+  for (const auto& [p, len] : c.kept) ::munmap(p, len);
   c.kept.clear();
   c.bytes = 0;
 }
@@ -53,34 +52,57 @@ void* AcquireMapping(size_t len) {
   Cache& c = TheCache();
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    size_t best = c.kept.size();
-    for (size_t i = 0; i < c.kept.size(); ++i) {
-      if (c.kept[i].len >= len && (best == c.kept.size() || c.kept[i].len < c.kept[best].len)) {
-        best = i;
-      }
+    auto best = c.kept.end();
+    for (auto it = c.kept.begin(); it != c.kept.end(); ++it) {
+      if (it->second >= len && (best == c.kept.end() || it->second < best->second)) best = it;
     }
-    if (best < c.kept.size()) {
-      Kept k = c.kept[best];
+    if (best != c.kept.end()) {
+      char* p = best->first;
+      const size_t rest = best->second - len;
+      c.kept.erase(best);
+      if (rest > 0) c.kept.emplace(p + len, rest);
       c.bytes -= len;
-      if (k.len > len) {
-        c.kept[best] = {k.p + len, k.len - len};
-      } else {
-        c.kept.erase(c.kept.begin() + static_cast<std::ptrdiff_t>(best));
-      }
-      return k.p;
+      return p;
     }
-    DrainLocked(c);
+    // Unmap `len` kept bytes (all of them when fewer are kept), from the largest ranges' ends,
+    // before mapping `len` fresh ones: live + kept bytes do not grow.
+    size_t need = len;
+    while (need > 0 && !c.kept.empty()) {
+      auto largest = c.kept.begin();
+      for (auto it = c.kept.begin(); it != c.kept.end(); ++it) {
+        if (it->second > largest->second) largest = it;
+      }
+      const size_t cut = std::min(need, largest->second);
+      ::munmap(largest->first + (largest->second - cut), cut);
+      largest->second -= cut;
+      if (largest->second == 0) c.kept.erase(largest);
+      c.bytes -= cut;
+      need -= cut;
+    }
   }
   return MapFresh(len);
 }
 
-void ReleaseMapping(void* p, size_t len) {
+void ReleaseMapping(void* mapping, size_t len) {
+  char* p = static_cast<char*>(mapping);
   Cache& c = TheCache();
   {
     std::lock_guard<std::mutex> lock(c.mu);
     if (c.bytes + len <= kMappingCacheBytes) {
-      c.kept.push_back({static_cast<char*>(p), len});
       c.bytes += len;
+      auto next = c.kept.lower_bound(p);
+      if (next != c.kept.end() && p + len == next->first) {
+        len += next->second;
+        next = c.kept.erase(next);
+      }
+      if (next != c.kept.begin()) {
+        auto prev = std::prev(next);
+        if (prev->first + prev->second == p) {
+          prev->second += len;
+          return;
+        }
+      }
+      c.kept.emplace_hint(next, p, len);
       return;
     }
   }

@@ -10,11 +10,13 @@
 // The contract, which keeps the resident set from growing through the cache:
 //   - Release keeps a freed mapping when the cache would then hold at most kMappingCacheBytes,
 //     else unmaps it;
-//   - Acquire takes the smallest kept mapping that is large enough (splitting off and keeping the
-//     rest); when none is, it unmaps every kept mapping first and then maps fresh memory. So fresh
-//     memory is only ever mapped while the cache is empty: live + kept bytes never exceed what
-//     the live arrays alone reached at some earlier moment (plus, at most, the untouched tail of
-//     one reused mapping).
+//   - Acquire takes the smallest kept range that is large enough (splitting off and keeping the
+//     rest; released ranges merge with adjacent kept ones); when none is, it first unmaps as many
+//     kept bytes as it is about to map (from the largest ranges; all of them when fewer are kept)
+//     and then maps fresh memory.
+// So live + kept bytes grow only while nothing is kept, that is only as far as the live arrays
+// alone would: the cache never raises the peak resident set (beyond, at most, the untouched tail
+// of a reused range; the freshly unmapped pages are also the ones the kernel hands back first).
 // A reused mapping holds whatever its last user wrote (BigVector's resize does not zero trivial
 // types either way; code that needs zeros writes them).
 //

@@ -125,6 +125,43 @@ char* FormatIntText(int64_t value, char* out) {
 
 namespace {
 
+// Writes [-]m / 10^d in fixed notation: at least one integer digit, the fraction's d digits (m
+// has no trailing zeros to drop when d > 0), ".0" when d == 0.
+char* WriteFixed(bool negative, uint64_t m, int d, char* out) {
+  char buf[24];  // the digits of m, two at a time, right-aligned
+  char* const last = buf + sizeof(buf);
+  char* p = last;
+  while (m >= 100) {
+    p -= 2;
+    std::memcpy(p, kDigitPairs + 2 * (m % 100), 2);
+    m /= 100;
+  }
+  if (m >= 10) {
+    p -= 2;
+    std::memcpy(p, kDigitPairs + 2 * m, 2);
+  } else {
+    *--p = static_cast<char>('0' + m);
+  }
+  const int n = static_cast<int>(last - p);
+  if (negative) *out++ = '-';
+  if (n <= d) {  // 0.000ddd
+    *out++ = '0';
+    *out++ = '.';
+    for (int i = n; i < d; ++i) *out++ = '0';
+    std::memcpy(out, p, n);
+    return out + n;
+  }
+  std::memcpy(out, p, n - d);  // the integer digits
+  out += n - d;
+  *out++ = '.';
+  if (d == 0) {
+    *out++ = '0';
+    return out;
+  }
+  std::memcpy(out, p + (n - d), d);
+  return out + d;
+}
+
 // For 1e-4 <= |v| < 2^50: v written with the fewest decimals d <= 9 such that v is the double
 // nearest to m / 10^d, or nullptr when no such d exists (then the general path runs). This is the
 // text of the shortest round-trip algorithm, found faster:
@@ -167,42 +204,26 @@ char* FormatDecimal(double value, char* out) {
     d -= 1;
   }
   if (static_cast<double>(m) / kPow10[d] != a) return nullptr;
-  // The digits of m, two at a time, right-aligned in buf.
-  char buf[24];
-  char* const last = buf + sizeof(buf);
-  char* p = last;
-  while (m >= 100) {
-    p -= 2;
-    std::memcpy(p, kDigitPairs + 2 * (m % 100), 2);
-    m /= 100;
-  }
-  if (m >= 10) {
-    p -= 2;
-    std::memcpy(p, kDigitPairs + 2 * m, 2);
-  } else {
-    *--p = static_cast<char>('0' + m);
-  }
-  const int n = static_cast<int>(last - p);
-  if (value < 0) *out++ = '-';
-  if (n <= d) {  // 0.000ddd
-    *out++ = '0';
-    *out++ = '.';
-    for (int i = n; i < d; ++i) *out++ = '0';
-    std::memcpy(out, p, n);
-    return out + n;
-  }
-  std::memcpy(out, p, n - d);  // the integer digits
-  out += n - d;
-  *out++ = '.';
-  if (d == 0) {
-    *out++ = '0';
-    return out;
-  }
-  std::memcpy(out, p + (n - d), d);
-  return out + d;
+  return WriteFixed(value < 0, m, d, out);
 }
 
 }  // namespace
+
+char* FormatDecimalText(int64_t m, int d, char* out) {
+  if (m == 0 || d < 0 || d > 9 || m == INT64_MIN) return nullptr;
+  const bool negative = m < 0;
+  uint64_t u = negative ? static_cast<uint64_t>(-m) : static_cast<uint64_t>(m);
+  if (u > (uint64_t{1} << 53)) return nullptr;  // m itself would round on the way to a double
+  while (d > 0 && u % 10 == 0) {
+    u /= 10;
+    --d;
+  }
+  constexpr uint64_t kPow10Int[] = {1,         10,         100,         1000,       10000,
+                                    100000,    1000000,    10000000,    100000000,  1000000000};
+  if (u >= 1000000000000000ull) return nullptr;               // more than 15 digits
+  if (d > 4 && u < kPow10Int[d - 4]) return nullptr;           // below 1e-4
+  return WriteFixed(negative, u, d, out);
+}
 
 char* FormatFloatText(double value, char* out) {
   if (char* end = FormatDecimal(value, out)) return end;

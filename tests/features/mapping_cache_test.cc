@@ -30,12 +30,30 @@ TEST(MappingCache, ReusesFreedMappingsAndSplitsLargerOnes) {
   ReleaseMapping(b, 2 * kMiB);
   ReleaseMapping(c, 6 * kMiB);
   EXPECT_EQ(CachedMappingBytes(), 8 * kMiB);
-  // Nothing kept is large enough: everything kept is unmapped before fresh memory is mapped.
+  // The two pieces merged back: one request for all 8 MiB takes them.
+  char* whole = static_cast<char*>(AcquireMapping(8 * kMiB));
+  EXPECT_EQ(whole, a);
+  EXPECT_EQ(CachedMappingBytes(), 0u);
+  ReleaseMapping(whole, 8 * kMiB);
+  // Nothing kept is large enough: as many kept bytes as are needed (here all 8 MiB) are unmapped
+  // before fresh memory is mapped.
   char* d = static_cast<char*>(AcquireMapping(10 * kMiB));
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(CachedMappingBytes(), 0u);
   d[10 * kMiB - 1] = 1;
   ReleaseMapping(d, 10 * kMiB);
+  // Two kept ranges of 10 and 4 MiB (apart: 2 MiB held between them) and a 12 MiB request: 12
+  // MiB of them are unmapped first, 2 MiB stay kept.
+  DrainMappingCache();
+  char* e = static_cast<char*>(AcquireMapping(16 * kMiB));
+  ReleaseMapping(e, 10 * kMiB);
+  ReleaseMapping(e + 12 * kMiB, 4 * kMiB);
+  EXPECT_EQ(CachedMappingBytes(), 14 * kMiB);
+  char* f = static_cast<char*>(AcquireMapping(12 * kMiB));
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(CachedMappingBytes(), 2 * kMiB);
+  ReleaseMapping(f, 12 * kMiB);
+  ReleaseMapping(e + 10 * kMiB, 2 * kMiB);
   DrainMappingCache();
   EXPECT_EQ(CachedMappingBytes(), 0u);
 }

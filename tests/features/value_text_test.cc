@@ -58,6 +58,46 @@ TEST(ValueText, DecimalFastPathWritesWhatTheShortestPathWrites) {
   }
 }
 
+TEST(ValueText, DecimalTextIsTheShortestTextOfTheNearestDouble) {
+  // FormatDecimalText(m, d) writes what FormatFloatText writes for the double m / 10^d, or
+  // declines (and then the caller formats the double).
+  std::mt19937_64 rng(13);
+  constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  int written = 0;
+  auto check = [&](int64_t m, int d) {
+    char a[kMaxNumberText], b[kMaxNumberText];
+    char* end = FormatDecimalText(m, d, a);
+    if (end == nullptr) return;
+    ++written;
+    const double v = static_cast<double>(m) / kPow10[d];
+    ASSERT_EQ(std::string(a, end), std::string(b, FormatFloatTextShortest(v, b)))
+        << m << " / 10^" << d;
+  };
+  for (int i = 0; i < 300000; ++i) {
+    const int d = static_cast<int>(rng() % 10);
+    const int digits = 1 + static_cast<int>(rng() % 18);
+    int64_t m = static_cast<int64_t>(rng() % static_cast<uint64_t>(std::pow(10.0, digits)));
+    if (rng() % 4 == 0) m -= m % 1000;  // trailing zeros to drop
+    check(rng() % 2 ? m : -m, d);
+  }
+  EXPECT_GT(written, 100000);
+  for (int64_t m : {1LL, 10LL, 12345LL, 100000LL, 999999999999999LL, 1000000000000000LL,
+                    99999LL, 100000000LL, 5LL}) {
+    for (int d = 0; d <= 9; ++d) {
+      check(m, d);
+      check(-m, d);
+    }
+  }
+  char buf[kMaxNumberText];
+  EXPECT_EQ(FormatDecimalText(0, 3, buf), nullptr);                 // zero: the double path
+  EXPECT_EQ(FormatDecimalText(99999, 9, buf), nullptr);             // below 1e-4
+  EXPECT_EQ(FormatDecimalText(1234567890123456, 0, buf), nullptr);  // 16 digits
+  EXPECT_EQ(std::string(buf, FormatDecimalText(123400, 4, buf)), "12.34");
+  EXPECT_EQ(std::string(buf, FormatDecimalText(-5, 0, buf)), "-5.0");
+  EXPECT_EQ(std::string(buf, FormatDecimalText(1, 4, buf)), "0.0001");
+  EXPECT_EQ(std::string(buf, FormatDecimalText(1000000000, 9, buf)), "1.0");
+}
+
 TEST(ValueText, ParsesFloatsCorrectlyRounded) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> dist(-1e6, 1e6);
