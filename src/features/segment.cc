@@ -161,12 +161,15 @@ template <typename ValidFn>
 void EncodeValues(const uint64_t* v, size_t n, bool is_float, bool is_signed, const ValidFn& valid,
                   std::string* out) {
   ValueCodec codec;
-  std::vector<int64_t> ints;  // the integers to pack
+  // The integers to pack (floats as decimals), in a per-thread scratch array: a block build
+  // encodes a dozen chunks and a segment build hundreds, and fresh zeroed arrays cost page faults
+  // and memsets each time. Entries of null values are never read.
+  thread_local std::vector<int64_t> ints;
   bool packable = true;
   if (is_float) {
     // The fewest decimals that every value is exact with: start from 0 and go up when a value
     // needs more (rare after the first few values), converting from the start again.
-    ints.resize(n, 0);
+    if (ints.size() < n) ints.resize(n);
     int d = 0;
     for (size_t i = 0; i < n;) {
       if (!valid(i)) {
@@ -227,7 +230,8 @@ void EncodeValues(const uint64_t* v, size_t n, bool is_float, bool is_signed, co
   size_t at = out->size();
   out->resize(at + nwords * 8, '\0');
   if (b == 0) return;
-  std::vector<uint64_t> words(nwords, 0);
+  thread_local std::vector<uint64_t> words;  // per-thread scratch, as `ints`
+  words.assign(nwords, 0);
   for (size_t i = 0; i < n; ++i) {
     uint64_t u = valid(i) ? static_cast<uint64_t>(src[i]) - static_cast<uint64_t>(lo) : 0;
     const size_t bitpos = i * b;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -123,6 +124,46 @@ TEST(ValueText, ParsesFloatsCorrectlyRounded) {
                           "1 ", "0x10"}) {
     EXPECT_FALSE(ParseFloatText(bad, &d)) << bad;
   }
+}
+
+TEST(ValueText, ParsesDigitRunsOfEveryLengthAsFromChars) {
+  // The parser reads digits 8 and 4 at a time: runs of every length and position, a non-digit
+  // at each place of a run, and signs and exponents around them, all agree with from_chars.
+  std::mt19937_64 rng(17);
+  auto reference = [](const std::string& t, double* v) {
+    const char* b = t.data() + (t[0] == '+' ? 1 : 0);
+    auto [ptr, ec] = std::from_chars(b, t.data() + t.size(), *v);
+    return ec == std::errc() && ptr == t.data() + t.size() && std::isfinite(*v);
+  };
+  const char* pieces[] = {"", "-", "+", "0", "00", "."};
+  for (int i = 0; i < 200000; ++i) {
+    std::string t = pieces[rng() % 3];
+    const int a = static_cast<int>(rng() % 21), b = static_cast<int>(rng() % 21);
+    for (int k = 0; k < a; ++k) t.push_back(static_cast<char>('0' + rng() % 10));
+    if (rng() % 4 != 0) t.push_back('.');
+    for (int k = 0; k < b; ++k) t.push_back(static_cast<char>('0' + rng() % 10));
+    if (rng() % 5 == 0) t += (rng() % 2 ? "e-" : "E") + std::to_string(rng() % 30);
+    if (rng() % 10 == 0 && !t.empty()) t[rng() % t.size()] = "x/:. e"[rng() % 6];
+    if (t.empty()) continue;
+    double want = 0, got = 0;
+    const bool ok = reference(t, &want);
+    ASSERT_EQ(ParseFloatText(t, &got), ok) << t;
+    if (ok) {
+      ASSERT_EQ(std::memcmp(&want, &got, sizeof(got)), 0) << t;
+    }
+  }
+  double d;
+  EXPECT_TRUE(ParseFloatText("12345678.87654321", &d));
+  EXPECT_EQ(d, 12345678.87654321);
+  EXPECT_TRUE(ParseFloatText("-0.00000001", &d));
+  EXPECT_EQ(d, -1e-8);
+  EXPECT_TRUE(ParseFloatText("9999999999999999999", &d));  // 19 digits: still the fast read
+  EXPECT_EQ(d, 9999999999999999999.0);
+  EXPECT_TRUE(ParseFloatText("-0.0", &d));
+  EXPECT_TRUE(std::signbit(d));
+  EXPECT_FALSE(ParseFloatText("1234567a", &d));
+  EXPECT_FALSE(ParseFloatText("1234:678", &d));
+  EXPECT_FALSE(ParseFloatText("12345678/", &d));
 }
 
 TEST(ValueText, ParsesIntsAndBools) {
