@@ -146,9 +146,17 @@ Result<Layout> MakeLayout(const FeatureView& view, std::vector<std::string> name
   return layout;
 }
 
+// The bytes of every row's entity key when all join keys are ints (8 bytes each), else 0.
+size_t FixedKeyWidth(const FeatureView& view) {
+  for (const JoinKey& k : view.join_keys) {
+    if (k.type != ValueType::kInt) return 0;
+  }
+  return 8 * view.join_keys.size();
+}
+
 // Rows parsed by one thread, written straight into the batch's arrays from row `row_base` on
-// (at most `capacity` rows). Keys and string values go to part-local buffers that MergeParts
-// appends.
+// (at most `capacity` rows). Fixed-width keys (all join keys ints) are written in place too;
+// other keys and string values go to part-local buffers that MergeParts appends.
 class PartBuilder {
  public:
   PartBuilder(const FeatureView& view, const std::vector<Checker>& checkers, size_t max_failures,
@@ -159,12 +167,15 @@ class PartBuilder {
         nf_(view.features.size()),
         out_(out),
         row_base_(row_base),
-        capacity_(capacity) {
+        capacity_(capacity),
+        key_width_(FixedKeyWidth(view)) {
     strings_.resize(nf_);
     scratch_.resize(2 * nf_ + 1);
-    key_offsets_.reserve(capacity + 1);
-    key_offsets_.push_back(0);
-    key_bytes_.reserve(capacity * 8);
+    if (key_width_ == 0) {
+      key_offsets_.reserve(capacity + 1);
+      key_offsets_.push_back(0);
+      key_bytes_.reserve(capacity * 8);
+    }
   }
 
   size_t rows() const { return rows_; }
@@ -183,10 +194,26 @@ class PartBuilder {
     failures_.push_back(std::move(f));
   }
 
-  // --- Join keys: call once per key part, in join key order, then EndKey().
-  void KeyInt(int64_t v) { AppendIntKeyPart(v, &key_bytes_); }
+  // --- Join keys: call once per key part, in join key order (a part may be skipped when the row
+  // has already failed), then EndKey().
+  void KeyInt(int64_t v) {
+    if (key_width_ == 0) {
+      AppendIntKeyPart(v, &key_bytes_);
+      return;
+    }
+    if (rows_ >= capacity_ || key_part_ * 8 >= key_width_) return;  // overflow: see Timestamp
+    const uint64_t u = __builtin_bswap64(static_cast<uint64_t>(v) ^ (uint64_t{1} << 63));
+    std::memcpy(out_->key_bytes.data() + (row_base_ + rows_) * key_width_ + 8 * key_part_++, &u,
+                8);  // AppendIntKeyPart's encoding, in place
+  }
   void KeyString(std::string_view v, bool last) { AppendStringKeyPart(v, last, &key_bytes_); }
-  void EndKey() { key_offsets_.push_back(key_bytes_.size()); }
+  void EndKey() {
+    if (key_width_ == 0) {
+      key_offsets_.push_back(key_bytes_.size());
+    } else {
+      key_part_ = 0;
+    }
+  }
 
   // Starts a row: records its time and makes every cell null until set. False when the part is
   // full (which the line count that sized it rules out).
@@ -262,7 +289,7 @@ class PartBuilder {
 
   // A row whose cells could not be read at all: keeps the arrays aligned.
   void PadRow() {
-    if (key_offsets_.size() == rows_ + 1) EndKey();
+    if (key_width_ != 0 || key_offsets_.size() == rows_ + 1) EndKey();
     Timestamp(0);
   }
 
@@ -281,6 +308,8 @@ class PartBuilder {
   FeatureBatch* out_;
   size_t row_base_;
   size_t capacity_;
+  size_t key_width_;      // FixedKeyWidth(view)
+  size_t key_part_ = 0;   // fixed-width keys: the next key part of the current row
   size_t rows_ = 0;
   bool overflow_ = false;
   std::vector<uint64_t> scratch_;  // cells of a row past capacity
@@ -294,7 +323,9 @@ class PartBuilder {
 };
 
 // Sizes the batch's row arrays for `rows` rows (uninitialized; the parts fill them).
-void AllocateRows(FeatureBatch* out, size_t nf, size_t rows) {
+void AllocateRows(FeatureBatch* out, const FeatureView& view, size_t rows) {
+  const size_t nf = view.features.size();
+  out->key_bytes.resize(rows * FixedKeyWidth(view));
   out->event_ms.resize(rows);
   out->values.resize(rows * nf);
   out->valid.resize(rows * nf);
@@ -304,6 +335,7 @@ void AllocateRows(FeatureBatch* out, size_t nf, size_t rows) {
 // sets the row count. Each part is handled by its own thread where that helps.
 void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads) {
   const size_t nf = parts.empty() ? 0 : parts[0].nf_;
+  const size_t width = parts.empty() ? 0 : parts[0].key_width_;
   // Rows are where the parts wrote them; move a part down when an earlier one was not full.
   size_t rows = 0;
   std::vector<size_t> row_base(parts.size());
@@ -316,6 +348,8 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
                    p.rows_ * nf * 8);
       std::memmove(out->valid.data() + rows * nf, out->valid.data() + p.row_base_ * nf,
                    p.rows_ * nf);
+      std::memmove(out->key_bytes.data() + rows * width,
+                   out->key_bytes.data() + p.row_base_ * width, p.rows_ * width);
     }
     rows += p.rows_;
   }
@@ -323,6 +357,7 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   out->event_ms.resize(rows);
   out->values.resize(rows * nf);
   out->valid.resize(rows * nf);
+  if (width != 0) out->key_bytes.resize(rows * width);
   size_t key_total = 0;
   std::vector<size_t> key_base(parts.size());
   std::vector<std::vector<size_t>> string_base(parts.size(), std::vector<size_t>(nf));
@@ -335,7 +370,7 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
       string_total[f] += parts[i].strings_[f].size();
     }
   }
-  out->key_bytes.resize(key_total);
+  if (width == 0) out->key_bytes.resize(key_total);
   out->key_offsets.resize(rows + 1);
   out->key_offsets[0] = 0;
   out->strings.assign(nf, std::string());
@@ -348,9 +383,13 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   internal::ParallelFor(t, [&](int k) {
     for (size_t i = k; i < parts.size(); i += t) {
       PartBuilder& p = parts[i];
-      std::memcpy(out->key_bytes.data() + key_base[i], p.key_bytes_.data(), p.key_bytes_.size());
       uint64_t* offsets = out->key_offsets.data() + row_base[i] + 1;
-      for (size_t r = 0; r < p.rows_; ++r) offsets[r] = key_base[i] + p.key_offsets_[r + 1];
+      if (width != 0) {
+        for (size_t r = 0; r < p.rows_; ++r) offsets[r] = (row_base[i] + r + 1) * width;
+      } else {
+        std::memcpy(out->key_bytes.data() + key_base[i], p.key_bytes_.data(), p.key_bytes_.size());
+        for (size_t r = 0; r < p.rows_; ++r) offsets[r] = key_base[i] + p.key_offsets_[r + 1];
+      }
       for (size_t f = 0; f < nf; ++f) {
         if (!is_string[f]) continue;
         std::memcpy(out->strings[f].data() + string_base[i][f], p.strings_[f].data(),
@@ -578,7 +617,7 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
   FeatureBatch batch;
   size_t capacity = 0;
   for (size_t n : lines) capacity += n;
-  AllocateRows(&batch, view.features.size(), capacity);
+  AllocateRows(&batch, view, capacity);
   std::vector<PartBuilder> parts;
   parts.reserve(ranges.size());
   size_t base = 0;
@@ -632,7 +671,7 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
 
   FeatureBatch batch;
   const size_t capacity = CountLines(body);
-  AllocateRows(&batch, view.features.size(), capacity);
+  AllocateRows(&batch, view, capacity);
   std::vector<PartBuilder> parts;
   parts.emplace_back(view, checkers, options.max_failures, &batch, 0, capacity);
   PartBuilder& part = parts[0];
