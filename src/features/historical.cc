@@ -50,7 +50,8 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
   }
   const uint64_t rest_base = header_reader.position();
   int n = internal::ThreadsFor(rest.size(), threads, 1 << 20);
-  if (n > 1 && std::memchr(rest.data(), '"', rest.size()) != nullptr) n = 1;
+  t.plain_ = std::memchr(text.data(), '"', text.size()) == nullptr;
+  if (!t.plain_) n = 1;
   std::vector<std::string_view> ranges = SplitAtLineEnds(rest, n);
   struct Part {
     BigVector<CellRef> cells;
@@ -676,9 +677,17 @@ size_t TrainingSet::RowCsvBound(size_t row) const {
 
 char* TrainingSet::WriteRowCsv(size_t row, char* p) const {
   const size_t ne = entities_.columns().size();
+  const bool plain = entities_.plain();
   for (size_t c = 0; c < ne; ++c) {
     if (c > 0) *p++ = ',';
-    if (!entities_.IsNull(row, c)) p = WriteCsvField(entities_.Cell(row, c), p);
+    if (entities_.IsNull(row, c)) continue;
+    const std::string_view cell = entities_.Cell(row, c);
+    if (plain && !cell.empty()) {
+      std::memcpy(p, cell.data(), cell.size());
+      p += cell.size();
+    } else {
+      p = WriteCsvField(cell, p);
+    }
   }
   for (const auto& [v, f] : feature_columns_) {
     *p++ = ',';

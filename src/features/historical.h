@@ -61,6 +61,9 @@ class EntityTable {
   // The index of column `name`, or -1.
   int FindColumn(std::string_view name) const;
   bool IsNull(size_t row, size_t col) const { return Ref(row, col).flags & kNull; }
+  // True when no cell holds a character CSV output must quote (',', '"', CR, LF): a CSV body
+  // without any '"' (whose unquoted fields cannot hold the others).
+  bool plain() const { return plain_; }
   std::string_view Cell(size_t row, size_t col) const {
     const CellRef& r = Ref(row, col);
     const std::string& arena = (r.flags & kInExtra) ? extra_ : text_;
@@ -81,6 +84,7 @@ class EntityTable {
   std::string text_;   // the CSV body, or the concatenated cells
   std::string extra_;  // cells that needed unescaping
   BigVector<CellRef> cells_;  // row-major
+  bool plain_ = false;
 };
 
 // One cell of a training set. Entity columns are kString (their text as given).

@@ -1,6 +1,7 @@
 #include "features/row_sort.h"
 
 #include <algorithm>
+#include <limits>
 #include <string_view>
 
 #include "features/entity_key.h"
@@ -134,19 +135,39 @@ void SortRows(BigVector<uint32_t>* rows, const char* key_bytes, const uint64_t* 
   auto key = [&](uint32_t row) {
     return std::string_view(key_bytes + key_offsets[row], key_offsets[row + 1] - key_offsets[row]);
   };
-  // Can one 64-bit code order the rows?
+  // Can one 64-bit code order the rows? (Ranges of keys and times, by threads over slices.)
   const size_t width = key(r[0]).size();
-  bool exact = width <= 8;
+  struct Range {
+    bool exact = true;
+    uint64_t pmin = ~uint64_t{0}, pmax = 0;
+    int64_t tmin = std::numeric_limits<int64_t>::max(), tmax = std::numeric_limits<int64_t>::min();
+  };
+  const int rt = ThreadsFor(n, threads, 200000);
+  std::vector<Range> ranges(rt);
+  ParallelFor(rt, [&](int k) {
+    Range& g = ranges[k];
+    g.exact = width <= 8;
+    for (size_t i = n * k / rt, end = n * (k + 1) / rt; i < end && g.exact; ++i) {
+      const uint32_t row = r[i];
+      const size_t len = key_offsets[row + 1] - key_offsets[row];
+      g.exact = len == width;
+      const uint64_t p = width == 8 ? LoadBigEndian64(key_bytes + key_offsets[row])
+                                    : KeyPrefix(std::string_view(key_bytes + key_offsets[row], len));
+      g.pmin = std::min(g.pmin, p);
+      g.pmax = std::max(g.pmax, p);
+      g.tmin = std::min(g.tmin, times[row]);
+      g.tmax = std::max(g.tmax, times[row]);
+    }
+  });
+  bool exact = true;
   uint64_t pmin = ~uint64_t{0}, pmax = 0;
-  int64_t tmin = times[r[0]], tmax = times[r[0]];
-  for (size_t i = 0; i < n && exact; ++i) {
-    std::string_view k = key(r[i]);
-    exact = k.size() == width;
-    uint64_t p = KeyPrefix(k);
-    pmin = std::min(pmin, p);
-    pmax = std::max(pmax, p);
-    tmin = std::min(tmin, times[r[i]]);
-    tmax = std::max(tmax, times[r[i]]);
+  int64_t tmin = std::numeric_limits<int64_t>::max(), tmax = std::numeric_limits<int64_t>::min();
+  for (const Range& g : ranges) {
+    exact = exact && g.exact;
+    pmin = std::min(pmin, g.pmin);
+    pmax = std::max(pmax, g.pmax);
+    tmin = std::min(tmin, g.tmin);
+    tmax = std::max(tmax, g.tmax);
   }
   if (exact) {
     const unsigned tbits = BitsOf(static_cast<uint64_t>(tmax) - static_cast<uint64_t>(tmin));

@@ -67,20 +67,6 @@ int SegmentSchema::Find(std::string_view name, ValueType type) const {
 constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 constexpr size_t kValueHeader = 16;
 
-uint64_t BlockColumn::UnpackRaw(size_t i) const {
-  const unsigned b = codec.bits;
-  uint64_t u = 0;
-  if (b != 0) {
-    const size_t bitpos = i * b;
-    const size_t w = bitpos >> 6;
-    const unsigned off = bitpos & 63;
-    u = values[w] >> off;
-    if (off + b > 64) u |= values[w + 1] << (64 - off);
-    if (b < 64) u &= (uint64_t{1} << b) - 1;
-  }
-  return static_cast<uint64_t>(codec.base) + u;
-}
-
 uint64_t BlockColumn::Unpack(size_t i) const {
   const uint64_t v = UnpackRaw(i);
   if (codec.decimals == kNoDecimals) return v;
