@@ -429,55 +429,6 @@ size_t CountLines(std::string_view text) {
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-// The first ',', '\n' or '\r' at or after p, or end; eight bytes at a time (SWAR: a byte equal
-// to c becomes zero after xor, and the classic has-zero-byte test finds the lowest one exactly).
-inline const char* FindDelimiter(const char* p, const char* end) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  while (end - p >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    uint64_t a = w ^ (kOnes * ','), b = w ^ (kOnes * '\n'), c = w ^ (kOnes * '\r');
-    uint64_t hit = ((a - kOnes) & ~a) | ((b - kOnes) & ~b) | ((c - kOnes) & ~c);
-    hit &= kHighs;
-    if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
-    p += 8;
-  }
-  while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
-  return p;
-}
-
-// Reads one record of a text with no quote characters into `cells` (at most cells.size() are
-// kept); returns the number of fields, 0 at the end. `pos` moves past the record.
-size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::string_view>* cells) {
-  const char* data = text.data();
-  const char* end = data + text.size();
-  const char* p = data + *pos;
-  while (p < end && (*p == '\n' || *p == '\r')) ++p;  // blank lines
-  if (p >= end) {
-    *pos = text.size();
-    return 0;
-  }
-  const size_t capacity = cells->size();
-  std::string_view* out = cells->data();
-  size_t n = 0;
-  const char* start = p;
-  while (true) {
-    p = FindDelimiter(p, end);
-    if (n < capacity) out[n] = std::string_view(start, static_cast<size_t>(p - start));
-    ++n;
-    if (p < end && *p == ',') {
-      start = ++p;
-      continue;
-    }
-    break;
-  }
-  if (p < end && *p == '\r') ++p;
-  if (p < end && *p == '\n') ++p;
-  *pos = static_cast<size_t>(p - data);
-  return n;
-}
-
 void ParseCsvRow(const FeatureView& view, const Layout& layout, const CsvField* cells, int64_t row,
                  PartBuilder& part) {
   const size_t nkeys = view.join_keys.size();
