@@ -320,13 +320,19 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
     for (int i = 1; i <= nt; ++i) range_bytes[i] += range_bytes[i - 1];
   }
   k.key_bytes.resize(range_bytes[nt]);
+  const bool one_int = all_int && keys.size() == 1;
   ParallelFor(nt, [&](int i) {
     size_t at = range_bytes[i];
     for (size_t pos = m * i / nt, end = m * (i + 1) / nt; pos < end; ++pos) {
       const uint32_t r = k.order[pos];
-      const size_t len = row_offsets[r + 1] - row_offsets[r];
-      std::memcpy(k.key_bytes.data() + at, row_keys.data() + row_offsets[r], len);
-      at += len;
+      if (one_int) {  // a fixed-size copy
+        std::memcpy(k.key_bytes.data() + at, row_keys.data() + size_t{r} * 8, 8);
+        at += 8;
+      } else {
+        const size_t len = row_offsets[r + 1] - row_offsets[r];
+        std::memcpy(k.key_bytes.data() + at, row_keys.data() + row_offsets[r], len);
+        at += len;
+      }
       k.key_offsets[pos + 1] = at;
       k.times[pos] = times[r];
     }
