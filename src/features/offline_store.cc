@@ -53,18 +53,40 @@ BigVector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
   for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
   internal::SortRows(&order, batch.key_bytes.data(), batch.key_offsets.data(),
                      batch.event_ms.data(), threads);
-  size_t kept = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (i + 1 < n) {
-      uint32_t a = order[i], b = order[i + 1];
-      if (batch.event_ms[a] == batch.event_ms[b] && KeysEqual(batch.Key(a), batch.Key(b))) {
-        continue;  // a later row of the batch has the same key and time
+  // Position i is dropped when position i + 1 has the same key and time (a later row of the
+  // batch). Threads mark their slices of positions, then copy the kept rows out.
+  const int t = internal::ThreadsFor(n, threads, 200000);
+  BigVector<uint8_t> keep(n);
+  std::vector<size_t> kept(t + 1, 0);
+  ParallelFor(t, [&](int k) {
+    constexpr size_t kAhead = 16;  // sorted order visits rows at random: prefetch times and keys
+    size_t count = 0;
+    for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
+      if (i + kAhead < n) {
+        const uint32_t ahead = order[i + kAhead];
+        __builtin_prefetch(batch.event_ms.data() + ahead);
+        __builtin_prefetch(batch.key_bytes.data() + batch.key_offsets[ahead]);
       }
+      bool last = true;
+      if (i + 1 < n) {
+        const uint32_t a = order[i], b = order[i + 1];
+        last = batch.event_ms[a] != batch.event_ms[b] || !KeysEqual(batch.Key(a), batch.Key(b));
+      }
+      keep[i] = last;
+      count += last;
     }
-    order[kept++] = order[i];
-  }
-  order.resize(kept);
-  return order;
+    kept[k + 1] = count;
+  });
+  for (int k = 0; k < t; ++k) kept[k + 1] += kept[k];
+  if (kept[t] == n) return order;
+  BigVector<uint32_t> unique(kept[t]);
+  ParallelFor(t, [&](int k) {
+    size_t at = kept[k];
+    for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
+      if (keep[i]) unique[at++] = order[i];
+    }
+  });
+  return unique;
 }
 
 void GatherBlock(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t begin,
@@ -76,16 +98,26 @@ void GatherBlock(const FeatureBatch& batch, const BigVector<uint32_t>& order, si
   blk->key_offsets.resize(n + 1);
   blk->ts.resize(n);
   size_t key_total = 0;
+  bool all8 = true;  // every key 8 bytes: one int join key (or 8-byte strings)
   for (size_t i = 0; i < n; ++i) {
     uint32_t row = order[begin + i];
-    key_total += batch.key_offsets[row + 1] - batch.key_offsets[row];
+    const size_t len = batch.key_offsets[row + 1] - batch.key_offsets[row];
+    all8 &= len == 8;
+    key_total += len;
     blk->key_offsets[i + 1] = static_cast<uint32_t>(key_total);
     blk->ts[i] = batch.event_ms[row];
   }
   blk->key_bytes.resize(key_total);
-  for (size_t i = 0; i < n; ++i) {
-    std::string_view key = batch.Key(order[begin + i]);
-    std::memcpy(blk->key_bytes.data() + blk->key_offsets[i], key.data(), key.size());
+  if (all8) {  // a fixed-size copy per row
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t at = batch.key_offsets[order[begin + i]];
+      std::memcpy(blk->key_bytes.data() + i * 8, batch.key_bytes.data() + at, 8);
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      std::string_view key = batch.Key(order[begin + i]);
+      std::memcpy(blk->key_bytes.data() + blk->key_offsets[i], key.data(), key.size());
+    }
   }
   std::vector<uint64_t*> values(nf);
   std::vector<uint8_t*> bits(nf);
