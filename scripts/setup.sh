@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ make pkg-config
   libsqlite3-dev libssl-dev libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev libsimdjson-dev libxgboost-dev
-  librocksdb-dev libyaml-cpp-dev libbenchmark-dev ccache
+  librocksdb-dev libyaml-cpp-dev libbenchmark-dev libhttp-parser-dev ccache
   prometheus redis-server
   wrk python3 python3-pytest python3-numpy python3-scipy python3-pandas python3-xgboost python3-fastapi python3-uvicorn
 )

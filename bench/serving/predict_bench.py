@@ -17,6 +17,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -70,6 +71,35 @@ def pin(pid, core):
     """Pins every thread of process `pid` to `core`."""
     subprocess.run(["taskset", "-a", "-c", "-p", core, str(pid)], check=True,
                    stdout=subprocess.DEVNULL)
+
+
+def machine_busy_s():
+    """CPU seconds the whole machine has spent busy (not idle or iowait) since boot."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid):
+    """User + system CPU seconds of process `pid`, all its threads."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url, body, token, seconds, workdir, server_pid):
+    """wrk against `url`, plus how busy the rest of the machine was meanwhile: `other_cores` is
+    the machine's busy time less the server's and wrk's, per second (above ~0.25 another
+    process competed with the benchmark, and the figures are disturbed)."""
+    busy0, server0 = machine_busy_s(), process_cpu_s(server_pid)
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.time()
+    res = wrk(url, body, token, seconds, workdir)
+    wall = time.time() - t0
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_s = (children1.ru_utime - children0.ru_utime) + (children1.ru_stime - children0.ru_stime)
+    server_s = process_cpu_s(server_pid) - server0
+    res["server_cores"] = server_s / wall
+    res["other_cores"] = max(0.0, (machine_busy_s() - busy0 - server_s - wrk_s) / wall)
+    return res
 
 
 def wrk(url, body, token, seconds, workdir):
@@ -144,12 +174,17 @@ def main():
 
         results = {"plinth": [], "peer": []}
         for r in range(args.rounds):
-            for name, url, token in (("plinth", plinth_url, server.admin_token),
-                                     ("peer", peer_url, None)):
-                res = wrk(url, body, token, args.seconds, work)
+            for name, url, token, pid in (("plinth", plinth_url, server.admin_token, server.proc.pid),
+                                          ("peer", peer_url, None, peer.pid)):
+                res = measure(url, body, token, args.seconds, work, pid)
                 results[name].append(res)
                 print(f"round {r + 1} {name:6s}: {res['rps']:9.0f} req/s  p50 {res['p50_ms']:.3f} ms"
-                      f"  p99 {res['p99_ms']:.3f} ms  errors {res['errors']}")
+                      f"  p99 {res['p99_ms']:.3f} ms  errors {res['errors']}  server"
+                      f" {res['server_cores']:.2f} cores, others {res['other_cores']:.2f} cores"
+                      f"{'  (disturbed)' if res['other_cores'] > 0.25 else ''}")
+            p, q = results["plinth"][-1], results["peer"][-1]
+            print(f"round {r + 1} ratios: throughput {p['rps'] / q['rps']:.1f}x, "
+                  f"p99 {q['p99_ms'] / max(p['p99_ms'], 1e-9):.1f}x")
         med = {n: {k: statistics.median(x[k] for x in v) for k in ("rps", "p50_ms", "p99_ms")}
                for n, v in results.items()}
         errors = sum(x["errors"] for v in results.values() for x in v)

@@ -48,7 +48,13 @@ bool AuditChainVerifier::Add(const nlohmann::json& event) {
   if (AuditEventHash(prev, f) != hash) {
     return fail(seq, "seq " + std::to_string(seq) + " was modified: its hash does not match");
   }
+  if (expected_head_ && seq == expected_head_->seq && hash != expected_head_->hash) {
+    return fail(seq, "seq " + std::to_string(seq) +
+                         " is not the recorded head: the chain was rewritten up to it");
+  }
   prev_hash_ = hash;
+  result_.head_seq = seq;
+  result_.head_hash = hash;
   ++expected_seq_;
   ++result_.events;
   return true;
@@ -56,8 +62,30 @@ bool AuditChainVerifier::Add(const nlohmann::json& event) {
 
 AuditVerification AuditChainVerifier::Finish() const {
   AuditVerification r = result_;
+  if (r.ok && expected_head_ && r.head_seq < expected_head_->seq) {
+    r.ok = false;
+    r.first_bad_seq = r.head_seq + 1;
+    r.message = "the log ends at seq " + std::to_string(r.head_seq) + " but the recorded head is seq " +
+                std::to_string(expected_head_->seq) + ": events were deleted from its end";
+  }
   if (r.ok) r.message = "audit chain verified: " + std::to_string(r.events) + " events";
   return r;
+}
+
+std::optional<AuditHead> ParseAuditHead(const std::string& text) {
+  size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 18) return std::nullopt;
+  AuditHead head;
+  for (size_t i = 0; i < colon; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    head.seq = head.seq * 10 + (text[i] - '0');
+  }
+  head.hash = text.substr(colon + 1);
+  if (head.seq < 1 || head.hash.size() != 64) return std::nullopt;
+  for (char c : head.hash) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+  }
+  return head;
 }
 
 }  // namespace plinth::auth

@@ -59,8 +59,9 @@ Result<std::vector<AuditEvent>> AuditLog::List(int64_t after_seq, int limit) {
   return out;
 }
 
-Result<AuditVerification> AuditLog::Verify() {
+Result<AuditVerification> AuditLog::Verify(std::optional<AuditHead> expected_head) {
   AuditChainVerifier verifier;
+  if (expected_head) verifier.ExpectHead(*expected_head);
   RETURN_IF_ERROR(store_.Read([&](storage::SqlTx& tx) {
     return tx.Query(std::string(kSelectEvents) + " ORDER BY seq", {},
                     [&](const storage::SqlRow& row) {

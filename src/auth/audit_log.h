@@ -38,8 +38,9 @@ class AuditLog {
   // Events with seq > after_seq, oldest first, at most `limit`.
   Result<std::vector<AuditEvent>> List(int64_t after_seq, int limit);
 
-  // Re-checks the whole chain from the stored events.
-  Result<AuditVerification> Verify();
+  // Re-checks the whole chain from the stored events (and, when given, that it still holds a
+  // head recorded earlier).
+  Result<AuditVerification> Verify(std::optional<AuditHead> expected_head = std::nullopt);
 
  private:
   storage::MetadataStore& store_;

@@ -85,33 +85,29 @@ Result<std::vector<TokenInfo>> TokenStore::List(int64_t offset, int limit) {
 }
 
 Status TokenStore::Revoke(const Principal& actor, const std::string& id) {
-  std::string hash;
   RETURN_IF_ERROR(store_.Write([&](SqlTx& tx) {
     bool found = false;
-    RETURN_IF_ERROR(tx.Query("SELECT secret_sha256 FROM tokens WHERE id = ?",
-                             {std::string_view(id)}, [&](const SqlRow& row) {
-                               found = true;
-                               hash = row.String(0);
-                             }));
+    RETURN_IF_ERROR(tx.Query("SELECT 1 FROM tokens WHERE id = ?", {std::string_view(id)},
+                             [&](const SqlRow&) { found = true; }));
     if (!found) return NotFound("token '" + id + "' does not exist");
     RETURN_IF_ERROR(tx.Exec("UPDATE tokens SET revoked = 1 WHERE id = ?", {std::string_view(id)}));
     return AuditLog::Append(tx, actor.name, "token.revoke", "tokens/" + id, "{}");
   }));
   std::unique_lock lock(cache_mu_);
-  cache_.erase(hash);
+  cache_.clear();  // keyed by secret, not hash: start over (one query per token to refill)
   ++revocations_;
   return Status::Ok();
 }
 
 Result<Principal> TokenStore::Authenticate(const std::string& secret) {
-  std::string hash = Sha256Hex(secret);
   uint64_t revocations_seen;
   {
     std::shared_lock lock(cache_mu_);
-    auto it = cache_.find(hash);
+    auto it = cache_.find(secret);
     if (it != cache_.end()) return it->second;
     revocations_seen = revocations_;
   }
+  std::string hash = Sha256Hex(secret);
   std::optional<Principal> found;
   RETURN_IF_ERROR(store_.Read([&](SqlTx& tx) {
     return tx.Query("SELECT id, name, role FROM tokens WHERE secret_sha256 = ? AND revoked = 0",
@@ -122,7 +118,7 @@ Result<Principal> TokenStore::Authenticate(const std::string& secret) {
   }));
   if (!found) return Unauthenticated("the bearer token is not valid");
   std::unique_lock lock(cache_mu_);
-  if (revocations_ == revocations_seen) cache_[hash] = *found;
+  if (revocations_ == revocations_seen) cache_[secret] = *found;
   return *found;
 }
 

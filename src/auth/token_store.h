@@ -52,7 +52,9 @@ class TokenStore {
  private:
   storage::MetadataStore& store_;
   std::shared_mutex cache_mu_;
-  std::unordered_map<std::string, Principal> cache_;  // hash -> principal; guarded by cache_mu_
+  // Valid secrets seen since the last revocation -> principal, so that a request costs a hash
+  // lookup rather than a SHA-256 (only hashes are ever written to disk). Guarded by cache_mu_.
+  std::unordered_map<std::string, Principal> cache_;
   // Bumped by every revocation, so that a lookup that read the database before a revocation
   // committed does not put the revoked token back into the cache. Guarded by cache_mu_.
   uint64_t revocations_ = 0;

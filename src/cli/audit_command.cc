@@ -14,9 +14,14 @@ namespace {
 using Json = nlohmann::json;
 
 // Pages through the whole log in seq order, feeding the verifier until it reports a break.
-Status VerifyAuditLog(CommandContext& ctx) {
-  ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
+Status VerifyAuditLog(CommandContext& ctx, const std::string& expected_head) {
   auth::AuditChainVerifier verifier;
+  if (!expected_head.empty()) {
+    auto head = auth::ParseAuditHead(expected_head);
+    if (!head) return InvalidArgument("--head must be SEQ:HASH as `plinth audit verify` prints it");
+    verifier.ExpectHead(*head);
+  }
+  ASSIGN_OR_RETURN(ApiClient * api, ctx.Api());
   // Page by page, so a long log is never held whole; stops at the first break.
   std::string page_token;
   bool intact = true;
@@ -38,10 +43,13 @@ Status VerifyAuditLog(CommandContext& ctx) {
     Json report = {{"ok", result.ok},
                    {"events", result.events},
                    {"first_bad_seq", result.first_bad_seq ? Json(*result.first_bad_seq) : Json()},
-                   {"message", result.message}};
+                   {"message", result.message},
+                   {"head", std::to_string(result.head_seq) + ":" + result.head_hash}};
     ctx.out() << report.dump(2) << "\n";
   } else if (result.ok) {
-    ctx.out() << "audit chain verified: " << result.events << " events\n";
+    ctx.out() << "audit chain verified: " << result.events << " events\n"
+              << "head: " << result.head_seq << ":" << result.head_hash
+              << "  (keep it; `plinth audit verify --head` later shows if events were cut off)\n";
   } else {
     ctx.out() << "audit chain broken at seq " << result.first_bad_seq.value_or(0) << ": "
               << result.message << "\n";
@@ -75,9 +83,12 @@ void AddAuditCommands(CLI::App& app, CommandContext& ctx) {
     });
   }
   {
+    auto head = std::make_shared<std::string>();
     CLI::App* cmd =
         group->add_subcommand("verify", "Re-check the audit hash chain here, client-side");
-    OnRun(cmd, ctx, [&ctx]() -> Status { return VerifyAuditLog(ctx); });
+    cmd->add_option("--head", *head,
+                    "a head printed by an earlier verify (SEQ:HASH): the log must still hold it");
+    OnRun(cmd, ctx, [&ctx, head]() -> Status { return VerifyAuditLog(ctx, *head); });
   }
 }
 

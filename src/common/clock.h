@@ -1,5 +1,5 @@
 #pragma once
-// Wall-clock time in the API's unit.
+// Time in the API's unit: the wall clock, and a steady clock for deadlines.
 
 #include <cstdint>
 
@@ -7,5 +7,8 @@ namespace plinth {
 
 // Milliseconds since the Unix epoch.
 int64_t NowMs();
+
+// Milliseconds of a monotonic clock (not related to the epoch): for timeouts and deadlines.
+int64_t SteadyNowMs();
 
 }  // namespace plinth

@@ -13,6 +13,7 @@
 #include "features/event_time.h"
 #include "http/api.h"
 #include "http/api_helpers.h"
+#include "http/json_text.h"
 
 namespace plinth::http {
 
@@ -138,30 +139,6 @@ struct OnlineScratch {
   std::string out;
 };
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", u);
-      out->append(buf);
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
-
-void AppendInt(int64_t v, std::string* out) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, end);
-}
-
 void AppendCellValue(const features::OnlineResult& r, size_t f, size_t row, std::string* out) {
   const features::OnlineResultCell& c = r.Cell(f, row);
   if (c.status != features::FeatureStatus::kPresent) {
@@ -172,16 +149,11 @@ void AppendCellValue(const features::OnlineResult& r, size_t f, size_t row, std:
     case features::ValueType::kFloat: {
       double d;
       std::memcpy(&d, &c.raw, 8);
-      char buf[32];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-      out->append(buf, end);
-      if (std::string_view(buf, end - buf).find_first_of(".en") == std::string_view::npos) {
-        out->append(".0");  // keep floats floats in JSON
-      }
+      AppendJsonDouble(d, out);
       return;
     }
     case features::ValueType::kInt:
-      AppendInt(static_cast<int64_t>(c.raw), out);
+      AppendJsonInt(static_cast<int64_t>(c.raw), out);
       return;
     case features::ValueType::kBool:
       out->append(c.raw ? "true" : "false");
@@ -326,7 +298,7 @@ void WriteOnlineResponse(const OnlineScratch& s, std::string* out) {
     out->append("],\"event_timestamps\":[");
     for (size_t i = 0; i < rows; ++i) {
       if (i > 0) out->push_back(',');
-      AppendInt(r.Cell(f, i).event_ms, out);
+      AppendJsonInt(r.Cell(f, i).event_ms, out);
     }
     out->append("]}");
   }

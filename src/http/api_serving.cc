@@ -6,6 +6,8 @@
 
 #include "common/clock.h"
 #include "http/api_helpers.h"
+#include "http/predict_answer.h"
+#include "http/predict_body.h"
 #include "serving/endpoint_spec_json.h"
 #include "serving/feature_enrichment.h"
 #include "serving/predictor.h"
@@ -79,130 +81,6 @@ json ToJson(const LiveEndpoint& e) {
           {"features", serving::EndpointFeaturesToJson(e.spec.features)}};
 }
 
-Result<float> NumberOrNull(const json& v, const std::string& where) {
-  if (v.is_null()) return std::nanf("");
-  if (v.is_number()) return v.get<float>();
-  if (v.is_boolean()) return v.get<bool>() ? 1.0f : 0.0f;
-  return InvalidArgument(where + " must be a number or null");
-}
-
-// {"instances": [{name: value}, ...]} or {"inputs": [[...], ...]}.
-Result<FeatureRows> ParsePredictBody(std::string_view body) {
-  ASSIGN_OR_RETURN(Json j, ParseJsonObject(body));
-  FeatureRows rows;
-  auto instances = j.find("instances");
-  auto inputs = j.find("inputs");
-  if ((instances == j.end()) == (inputs == j.end())) {
-    return InvalidArgument("send exactly one of 'instances' (named features) and 'inputs' (rows)");
-  }
-  if (instances != j.end()) {
-    if (!instances->is_array()) return InvalidArgument("'instances' must be a list of objects");
-    rows.named = true;
-    for (size_t r = 0; r < instances->size(); ++r) {
-      const json& row = (*instances)[r];
-      std::string where = "instances[" + std::to_string(r) + "]";
-      if (!row.is_object()) return InvalidArgument(where + " must be an object");
-      auto& out = rows.instances.emplace_back();
-      for (const auto& [name, value] : row.items()) {
-        ASSIGN_OR_RETURN(float f, NumberOrNull(value, where + "." + name));
-        out.emplace_back(name, f);
-      }
-    }
-    rows.n_rows = rows.instances.size();
-    return rows;
-  }
-  if (!inputs->is_array()) return InvalidArgument("'inputs' must be a list of rows");
-  for (size_t r = 0; r < inputs->size(); ++r) {
-    const json& row = (*inputs)[r];
-    std::string where = "inputs[" + std::to_string(r) + "]";
-    if (!row.is_array()) return InvalidArgument(where + " must be a list of numbers");
-    if (r == 0) rows.width = row.size();
-    if (row.size() != rows.width) {
-      return InvalidArgument(where + " has " + std::to_string(row.size()) +
-                             " values, inputs[0] has " + std::to_string(rows.width));
-    }
-    for (size_t c = 0; c < row.size(); ++c) {
-      ASSIGN_OR_RETURN(float f, NumberOrNull(row[c], where + "[" + std::to_string(c) + "]"));
-      rows.values.push_back(f);
-    }
-  }
-  rows.n_rows = inputs->size();
-  return rows;
-}
-
-// Open Inference Protocol: one [n, f] tensor (row-major `data`, flat or nested), or one tensor
-// per feature, each of shape [n] or [n, 1], named as the model's features.
-Result<FeatureRows> ParseInferBody(std::string_view body) {
-  ASSIGN_OR_RETURN(Json j, ParseJsonObject(body));
-  auto inputs = j.find("inputs");
-  if (inputs == j.end() || !inputs->is_array() || inputs->empty()) {
-    return InvalidArgument("'inputs' must be a non-empty list of tensors");
-  }
-  struct Tensor {
-    std::string name;
-    std::vector<int64_t> shape;
-    std::vector<float> data;
-  };
-  std::vector<Tensor> tensors;
-  for (size_t i = 0; i < inputs->size(); ++i) {
-    const json& t = (*inputs)[i];
-    std::string where = "inputs[" + std::to_string(i) + "]";
-    if (!t.is_object()) return InvalidArgument(where + " must be an object");
-    Tensor tensor;
-    ASSIGN_OR_RETURN(tensor.name, RequireString(t, "name"));
-    auto shape = t.find("shape");
-    if (shape == t.end() || !shape->is_array() || shape->empty() || shape->size() > 2) {
-      return InvalidArgument(where + ".shape must be [n] or [n, features]");
-    }
-    for (const auto& d : *shape) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 0) {
-        return InvalidArgument(where + ".shape must hold non-negative integers");
-      }
-      tensor.shape.push_back(d.get<int64_t>());
-    }
-    auto data = t.find("data");
-    if (data == t.end() || !data->is_array()) return InvalidArgument(where + ".data must be a list");
-    if (!data->empty() && (*data)[0].is_array()) {
-      for (const auto& row : *data) {
-        if (!row.is_array()) return InvalidArgument(where + ".data mixes rows and values");
-        for (const auto& v : row) {
-          ASSIGN_OR_RETURN(float f, NumberOrNull(v, where + ".data"));
-          tensor.data.push_back(f);
-        }
-      }
-    } else {
-      for (const auto& v : *data) {
-        ASSIGN_OR_RETURN(float f, NumberOrNull(v, where + ".data"));
-        tensor.data.push_back(f);
-      }
-    }
-    int64_t expected = tensor.shape[0] * (tensor.shape.size() == 2 ? tensor.shape[1] : 1);
-    if (static_cast<int64_t>(tensor.data.size()) != expected) {
-      return InvalidArgument(where + " has " + std::to_string(tensor.data.size()) +
-                             " values; its shape needs " + std::to_string(expected));
-    }
-    tensors.push_back(std::move(tensor));
-  }
-  FeatureRows rows;
-  if (tensors.size() == 1 && tensors[0].shape.size() == 2 && tensors[0].shape[1] != 1) {
-    rows.n_rows = static_cast<size_t>(tensors[0].shape[0]);
-    rows.width = static_cast<size_t>(tensors[0].shape[1]);
-    rows.values = std::move(tensors[0].data);
-    return rows;
-  }
-  rows.named = true;
-  rows.n_rows = static_cast<size_t>(tensors[0].shape[0]);
-  rows.instances.resize(rows.n_rows);
-  for (const Tensor& t : tensors) {
-    if (static_cast<size_t>(t.shape[0]) != rows.n_rows) {
-      return InvalidArgument("input '" + t.name + "' has " + std::to_string(t.shape[0]) +
-                             " rows; the first input has " + std::to_string(rows.n_rows));
-    }
-    for (size_t r = 0; r < rows.n_rows; ++r) rows.instances[r].emplace_back(t.name, t.data[r]);
-  }
-  return rows;
-}
-
 // Runs a prediction and, for the sampled share of requests, captures it. The capture records
 // the request body, or, when the endpoint filled features from the online store (`enriched`),
 // the instances the model got, so that monitors see every feature.
@@ -210,15 +88,6 @@ Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoint
                                               const LiveEndpoint& live, const FeatureRows& rows,
                                               const Request& req,
                                               const serving::EnrichedRequest* enriched = nullptr);
-
-json PredictionsJson(const serving::Prediction& p) {
-  if (p.outputs_per_row == 1) return json(p.values);
-  json out = json::array();
-  for (size_t i = 0; i < p.values.size(); i += p.outputs_per_row) {
-    out.push_back(std::vector<float>(p.values.begin() + i, p.values.begin() + i + p.outputs_per_row));
-  }
-  return out;
-}
 
 Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoints,
                                               const LiveEndpoint& live, const FeatureRows& rows,
@@ -240,36 +109,16 @@ Result<serving::Prediction> PredictAndCapture(serving::EndpointManager& endpoint
                             std::chrono::steady_clock::now() - start).count();
     record.inputs_json = enriched ? json{{"instances", enriched->EchoJson()}}.dump()
                                   : std::string(req.body);
-    record.outputs_json = PredictionsJson(p).dump();
+    AppendPredictionsJson(p, &record.outputs_json);
     endpoints.captures().Offer(std::move(record));
   }
   return p;
 }
 
-// What answered instead of the chosen variant, and why.
-json FallbackJson(const serving::Prediction& p, const LiveEndpoint& live) {
-  json f = {{"reason", p.fallback_reason}};
-  if (p.fallback_constant) {
-    const auto& c = *live.spec.fallback->constant;
-    f["constant"] = c.size() == 1 ? json(c[0]) : json(c);
-  } else {
-    f["variant"] = p.variant;
-  }
-  return f;
-}
-
-// The answer to a predict call: the predictions and what served them (a constant fallback has
-// no variant, model or version).
-json PredictAnswer(const serving::Prediction& p, const LiveEndpoint& live, const Request& req) {
-  json answer = {{"predictions", PredictionsJson(p)},
-                 {"variant", p.fallback_constant ? json(nullptr) : json(p.variant)},
-                 {"model", p.fallback_constant ? json(nullptr) : json(p.model)},
-                 {"version", p.fallback_constant ? json(nullptr) : json(p.version)},
-                 {"runtime", p.runtime},
-                 {"served_by", p.served_by},
-                 {"request_id", req.request_id}};
-  if (p.served_by == "fallback") answer["fallback"] = FallbackJson(p, live);
-  return answer;
+Response JsonTextResponse(std::string body) {
+  Response r;
+  r.body = std::move(body);
+  return r;
 }
 
 json CaptureJson(const serving::CaptureRecord& r) {
@@ -290,9 +139,9 @@ Response PredictWithOnlineFeatures(serving::EndpointManager& endpoints,
                  serving::ParseAndEnrich(service.feature_lookup(), *live.spec.features, req.body));
   RESPOND_ASSIGN(serving::Prediction p,
                  PredictAndCapture(endpoints, live, enriched.rows, req, &enriched));
-  json out = PredictAnswer(p, live, req);
-  if (enriched.echo) out["features"] = enriched.EchoJson();
-  return JsonResponse(200, out);
+  std::string features;
+  if (enriched.echo) features = "\"features\":" + enriched.EchoJson().dump();
+  return JsonTextResponse(PredictAnswerJson(p, live, req.request_id, features));
 }
 
 }  // namespace
@@ -342,7 +191,7 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     if (live->spec.features) return PredictWithOnlineFeatures(endpoints, service, *live, req);
     RESPOND_ASSIGN(FeatureRows rows, ParsePredictBody(req.body));
     RESPOND_ASSIGN(serving::Prediction p, PredictAndCapture(endpoints, *live, rows, req));
-    return JsonResponse(200, PredictAnswer(p, *live, req));
+    return JsonTextResponse(PredictAnswerJson(p, *live, req.request_id));
   });
 
   router.Add("GET", "/api/v1/endpoints/{name}/captures", Role::kViewer, [&endpoints](Request& req) {
@@ -367,11 +216,10 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
 
   router.Add("POST", "/v2/models/{name}/infer", Role::kViewer, [&endpoints](Request& req) {
     RESPOND_ASSIGN(auto live, endpoints.Get(req.Param("name")));
-    RESPOND_ASSIGN(FeatureRows rows, ParseInferBody(req.body));
+    RESPOND_ASSIGN(InferRequest infer, ParseInferBody(req.body));
+    const FeatureRows& rows = infer.rows;
     RESPOND_ASSIGN(serving::Prediction p, PredictAndCapture(endpoints, *live, rows, req));
-    std::string id = req.request_id;
-    auto body = ParseJsonObject(req.body);
-    if (body.ok() && body->contains("id") && (*body)["id"].is_string()) id = (*body)["id"];
+    std::string id = infer.id.empty() ? req.request_id : infer.id;
     json shape = json::array({rows.n_rows});
     if (p.outputs_per_row > 1) shape.push_back(p.outputs_per_row);
     return JsonResponse(200, {{"model_name", live->spec.name},

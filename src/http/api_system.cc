@@ -65,12 +65,18 @@ void AddSystemRoutes(Router& router, service::PlinthService& service) {
                            : "";
     return JsonResponse(200, {{"items", items}, {"next_page_token", next}});
   });
-  router.Add("GET", "/api/v1/audit/verify", Role::kViewer, [&service](Request&) {
-    RESPOND_ASSIGN(auth::AuditVerification v, service.audit().Verify());
+  router.Add("GET", "/api/v1/audit/verify", Role::kViewer, [&service](Request& req) {
+    std::optional<auth::AuditHead> head;
+    if (auto text = req.Query("head")) {
+      head = auth::ParseAuditHead(std::string(*text));
+      if (!head) return ErrorResponse(InvalidArgument("head must be SEQ:HASH (64 hex digits)"));
+    }
+    RESPOND_ASSIGN(auth::AuditVerification v, service.audit().Verify(head));
     return JsonResponse(200, {{"ok", v.ok},
                               {"events", v.events},
                               {"first_bad_seq", v.first_bad_seq ? json(*v.first_bad_seq) : json(nullptr)},
-                              {"message", v.message}});
+                              {"message", v.message},
+                              {"head", std::to_string(v.head_seq) + ":" + v.head_hash}});
   });
 }
 

@@ -1,221 +1,257 @@
-// Boost 1.74's Asio needs <utility> before it under g++ 12 with C++20 (std::exchange).
-#include <utility>
-
 #include "http/http_server.h"
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
-#include "common/ids.h"
-#include "http/responses.h"
+#include "common/clock.h"
+#include "http/http_connection.h"
 
 namespace plinth::http {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
-
 namespace {
 
-constexpr std::size_t kHeaderLimit = 64 * 1024;
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr int kMaxEvents = 128;
 
-void ParseQuery(std::string_view query, std::map<std::string, std::string>& out) {
-  size_t start = 0;
-  while (start < query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    std::string_view pair = query.substr(start, end - start);
-    size_t eq = pair.find('=');
-    std::string key = PercentDecode(pair.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
-    if (!key.empty()) out[std::move(key)] = std::move(value);
-    start = end + 1;
-  }
-}
+// One request thread: an epoll set of the connections dealt to it. A connection lives on one
+// worker for its whole life and its handlers run on that worker's thread, one request at a
+// time; a handler that blocks (a durable write waiting for its group commit) holds up only the
+// connections of its own worker.
+class Worker {
+  struct Entry {
+    std::unique_ptr<HttpConnection> connection;
+    bool writing = false;  // registered for EPOLLOUT rather than EPOLLIN
+  };
 
-// One connection: read a request, dispatch, write the response, repeat while keep-alive.
-class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Router& router, const ServerOptions& options)
-      : stream_(std::move(socket)), router_(router), options_(options) {}
+  Worker(const Router& router, const ServerOptions& options)
+      : router_(router), options_(options) {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr;  // the wake-up eventfd
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  }
+  ~Worker() {
+    for (int fd : pending_) ::close(fd);
+    connections_.clear();
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+  }
 
-  void Start() { ReadRequest(std::chrono::seconds(options_.request_timeout_seconds)); }
+  bool ok() const { return epoll_fd_ >= 0 && wake_fd_ >= 0; }
+
+  // Called by the acceptor thread: hands `fd` to this worker.
+  void Adopt(int fd) {
+    {
+      std::lock_guard lock(mu_);
+      pending_.push_back(fd);
+    }
+    Wake();
+  }
+
+  void Stop() {
+    stopping_.store(true);
+    Wake();
+  }
+
+  void Run() {
+    std::vector<char> scratch(kReadChunk);
+    epoll_event events[kMaxEvents];
+    int64_t next_sweep = SteadyNowMs() + 1000;
+    while (!stopping_.load(std::memory_order_relaxed)) {
+      int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 1000);
+      int64_t now = SteadyNowMs();
+      for (int i = 0; i < n; ++i) {
+        auto* entry = static_cast<Entry*>(events[i].data.ptr);
+        if (entry == nullptr) {
+          TakePending(now);
+          continue;
+        }
+        HttpConnection& connection = *entry->connection;
+        HttpConnection::Next next = HttpConnection::Next::kKeep;
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+          next = HttpConnection::Next::kClose;
+        } else if (connection.WantsWrite()) {
+          if (events[i].events & EPOLLOUT) next = connection.OnWritable(now);
+        } else if (events[i].events & EPOLLIN) {
+          next = connection.OnReadable(scratch.data(), scratch.size(), now);
+        }
+        if (next == HttpConnection::Next::kClose) {
+          Remove(connection.fd());
+        } else {
+          UpdateInterest(*entry);
+        }
+      }
+      if (now >= next_sweep) {
+        CloseExpired(now);
+        next_sweep = now + 1000;
+      }
+    }
+  }
 
  private:
-  void ReadRequest(std::chrono::seconds timeout) {
-    parser_.emplace();
-    parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(options_.max_body_bytes);
-    stream_.expires_after(timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  void Wake() {
+    uint64_t one = 1;
+    ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+    (void)ignored;
   }
 
-  void OnRead(beast::error_code ec, std::size_t) {
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-      return Close();
+  void TakePending(int64_t now) {
+    uint64_t count;
+    ssize_t ignored = ::read(wake_fd_, &count, sizeof count);
+    (void)ignored;
+    std::vector<int> fds;
+    {
+      std::lock_guard lock(mu_);
+      fds.swap(pending_);
     }
-    if (ec == bhttp::error::body_limit) {
-      return Reject(PayloadTooLarge("the request body is larger than the limit of " +
-                                    std::to_string(options_.max_body_bytes) + " bytes"));
+    for (int fd : fds) {
+      Entry& entry = connections_[fd];
+      entry.connection = std::make_unique<HttpConnection>(fd, router_, options_, now);
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = &entry;
+      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) connections_.erase(fd);
     }
-    if (ec == bhttp::error::header_limit) {
-      return Reject(InvalidArgument("the request headers are larger than 64 KiB"));
+  }
+
+  // Level-triggered: a connection waits either for input or, while answers are pending, for
+  // room to write them (and then reads nothing more until they are written).
+  void UpdateInterest(Entry& entry) {
+    bool wants_write = entry.connection->WantsWrite();
+    if (wants_write == entry.writing) return;
+    entry.writing = wants_write;
+    epoll_event ev{};
+    ev.events = wants_write ? EPOLLOUT : EPOLLIN;
+    ev.data.ptr = &entry;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, entry.connection->fd(), &ev);
+  }
+
+  void Remove(int fd) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    connections_.erase(fd);  // closes the socket
+  }
+
+  void CloseExpired(int64_t now) {
+    std::vector<int> expired;
+    for (auto& [fd, entry] : connections_) {
+      if (entry.connection->Expired(now)) expired.push_back(fd);
     }
-    if (ec) return Reject(InvalidArgument("malformed HTTP request: " + ec.message()));
-    Handle(parser_->release());
+    for (int fd : expired) Remove(fd);
   }
 
-  void Handle(bhttp::request<bhttp::string_body> req) {
-    Request request;
-    request.method = std::string(req.method_string());
-    auto target_bsv = req.target();
-    std::string_view target(target_bsv.data(), target_bsv.size());
-    size_t q = target.find('?');
-    request.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) ParseQuery(target.substr(q + 1), request.query);
-    request.content_type = std::string(req[bhttp::field::content_type]);
-    request.authorization = std::string(req[bhttp::field::authorization]);
-    auto client_bsv = req["X-Request-Id"];
-    std::string_view client_id(client_bsv.data(), client_bsv.size());
-    request.request_id = (!client_id.empty() && client_id.size() <= 128) ? std::string(client_id)
-                                                                         : NewId();
-    auto routing_bsv = req["X-Routing-Key"];
-    request.routing_key.assign(routing_bsv.data(), routing_bsv.size());
-    auto accept_bsv = req[bhttp::field::accept];
-    request.accept.assign(accept_bsv.data(), accept_bsv.size());
-    auto refs_bsv = req["X-Feature-Refs"];
-    request.feature_refs.assign(refs_bsv.data(), refs_bsv.size());
-    request.body = req.body();
-    Response response;
-    if (request.path.empty() || request.path.front() != '/') {
-      response = ErrorResponse(InvalidArgument("the request target must be an absolute path"));
-    } else {
-      response = router_.Dispatch(request);
-    }
-    Write(std::move(response), request.request_id, req.version(), req.keep_alive());
-  }
-
-  void Write(Response response, const std::string& request_id, unsigned version, bool keep_alive) {
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(response.status), version);
-    res->set(bhttp::field::server, "plinth");
-    res->set("X-Request-Id", request_id);
-    if (!response.content_type.empty()) res->set(bhttp::field::content_type, response.content_type);
-    for (auto& [k, v] : response.headers) res->set(k, v);
-    res->body() = std::move(response.body);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(options_.request_timeout_seconds));
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                         if (ec || !res->keep_alive()) return self->Close();
-                         self->ReadRequest(std::chrono::seconds(self->options_.idle_timeout_seconds));
-                       });
-  }
-
-  // Answers an unreadable request, then closes. The rest of what the client sends is drained for
-  // a short while so that it can read the answer instead of a connection reset.
-  void Reject(const Status& status) {
-    Response response = ErrorResponse(status);
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(response.status), 11);
-    res->set(bhttp::field::server, "plinth");
-    res->set(bhttp::field::content_type, response.content_type);
-    res->set(bhttp::field::connection, "close");
-    res->body() = std::move(response.body);
-    res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(5));
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-      if (ec) return self->Close();
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      self->Drain();
-    });
-  }
-
-  void Drain() {
-    drain_buffer_.resize(64 * 1024);
-    stream_.async_read_some(asio::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (ec) return self->Close();
-                              self->Drain();
-                            });
-  }
-
-  void Close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::vector<char> drain_buffer_;
   const Router& router_;
   const ServerOptions& options_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::vector<int> pending_;  // guarded by mu_
+  // By socket; epoll events point at the entry (unordered_map nodes do not move).
+  std::unordered_map<int, Entry> connections_;
 };
 
 }  // namespace
 
-// One io_context per thread, each run by its own thread; the acceptor lives on the first and
-// deals accepted connections out round-robin. A connection stays on one thread for its life, so
-// no completion is handed between threads (a shared io_context spent most of its time switching
-// threads), and a handler that blocks (a durable write waiting for its group commit) holds up
-// only the connections of its own thread.
+// The listening socket belongs to an acceptor thread that deals accepted connections out to the
+// workers round-robin, so that concurrent clients land on different threads.
 struct HttpServer::Impl {
   ServerOptions options;
   const Router* router = nullptr;
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::unique_ptr<tcp::acceptor> acceptor;
+  int listen_fd = -1;
+  int stop_fd = -1;  // eventfd that wakes the acceptor to stop
+  int port = 0;
+  std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::thread> threads;
-  size_t next_context = 0;  // used only by the accept handler, which runs on contexts[0]
   std::atomic<bool> stopped{false};
+  bool started = false;
 
-  explicit Impl(int n) {
-    for (int i = 0; i < std::max(1, n); ++i) {
-      contexts.push_back(std::make_unique<asio::io_context>(1));
-      work.push_back(asio::make_work_guard(*contexts.back()));
-    }
-    acceptor = std::make_unique<tcp::acceptor>(*contexts[0]);
+  ~Impl() {
+    if (listen_fd >= 0) ::close(listen_fd);
+    if (stop_fd >= 0) ::close(stop_fd);
   }
 
-  void Accept() {
-    asio::io_context& target = *contexts[next_context];
-    next_context = (next_context + 1) % contexts.size();
-    acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
-      if (!acceptor->is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), *router, options)->Start();
-      Accept();
-    });
+  void AcceptLoop() {
+    size_t next = 0;
+    // A spare descriptor, given up to accept-and-close a connection when the process is out of
+    // descriptors, so that a full table does not leave the listening socket ready forever.
+    int spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pollfd fds[2] = {{listen_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+    while (true) {
+      int ready = ::poll(fds, 2, -1);
+      if (ready < 0 && errno == EINTR) continue;
+      if (fds[1].revents != 0 || ready < 0) break;
+      while (true) {
+        int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+          if (errno == EINTR || errno == ECONNABORTED) continue;
+          if ((errno == EMFILE || errno == ENFILE) && spare >= 0) {
+            ::close(spare);
+            int refused = ::accept(listen_fd, nullptr, nullptr);
+            if (refused >= 0) ::close(refused);
+            spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            continue;
+          }
+          break;  // EAGAIN, or an error that the next poll retries
+        }
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        workers[next]->Adopt(fd);
+        next = (next + 1) % workers.size();
+      }
+    }
+    if (spare >= 0) ::close(spare);
   }
 };
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Bind(const ServerOptions& options,
                                                      const Router& router) {
-  auto impl = std::make_unique<Impl>(options.threads);
+  auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->router = &router;
-  beast::error_code ec;
-  auto address = asio::ip::make_address(options.host, ec);
-  if (ec) return InvalidArgument("'" + options.host + "' is not an IP address");
-  tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
-  impl->acceptor->open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor->bind(endpoint, ec);
-  if (!ec) impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(options.port));
+  if (::inet_pton(AF_INET, options.host.c_str(), &address.sin_addr) != 1) {
+    return InvalidArgument("'" + options.host + "' is not an IPv4 address");
+  }
+  auto fail = [&](const char* what) {
     return Unavailable("cannot listen on " + options.host + ":" + std::to_string(options.port) +
-                       ": " + ec.message());
+                       ": " + what + ": " + std::strerror(errno));
+  };
+  impl->listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (impl->listen_fd < 0) return fail("socket");
+  int one = 1;
+  ::setsockopt(impl->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(impl->listen_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    return fail("bind");
+  }
+  if (::listen(impl->listen_fd, SOMAXCONN) != 0) return fail("listen");
+  socklen_t length = sizeof address;
+  ::getsockname(impl->listen_fd, reinterpret_cast<sockaddr*>(&address), &length);
+  impl->port = ntohs(address.sin_port);
+  impl->stop_fd = ::eventfd(0, EFD_CLOEXEC);
+  if (impl->stop_fd < 0) return fail("eventfd");
+  for (int i = 0; i < std::max(1, options.threads); ++i) {
+    impl->workers.push_back(std::make_unique<Worker>(router, impl->options));
+    if (!impl->workers.back()->ok()) return fail("epoll");
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -224,25 +260,29 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
-int HttpServer::port() const { return impl_->acceptor->local_endpoint().port(); }
+int HttpServer::port() const { return impl_->port; }
 
 void HttpServer::Start() {
-  impl_->Accept();
-  for (auto& context : impl_->contexts) {
-    asio::io_context* ctx = context.get();
-    impl_->threads.emplace_back([ctx] { ctx->run(); });
+  impl_->started = true;
+  for (auto& worker : impl_->workers) {
+    Worker* w = worker.get();
+    impl_->threads.emplace_back([w] { w->Run(); });
   }
+  impl_->threads.emplace_back([impl = impl_.get()] { impl->AcceptLoop(); });
 }
 
 void HttpServer::Stop() {
   if (impl_->stopped.exchange(true)) return;
-  // Stop the threads first and close the acceptor after: closing it while a thread may still
-  // run the accept handler races with that handler's next async_accept.
-  for (auto& context : impl_->contexts) context->stop();
-  for (auto& t : impl_->threads) t.join();
+  // The acceptor stops first, so that no connection is handed to a worker that has left; each
+  // worker finishes the handler it is in (an acknowledged write is never cut off), then leaves.
+  uint64_t one = 1;
+  ssize_t ignored = ::write(impl_->stop_fd, &one, sizeof one);
+  (void)ignored;
+  if (impl_->started) impl_->threads.back().join();
+  for (auto& worker : impl_->workers) worker->Stop();
+  for (size_t i = 0; i + 1 < impl_->threads.size(); ++i) impl_->threads[i].join();
   impl_->threads.clear();
-  beast::error_code ignored;
-  impl_->acceptor->close(ignored);
+  impl_->workers.clear();  // closes every connection
 }
 
 }  // namespace plinth::http

@@ -10,8 +10,8 @@ namespace plinth::http {
 
 namespace {
 
-std::vector<std::string_view> SplitPath(std::string_view path) {
-  std::vector<std::string_view> parts;
+void SplitPath(std::string_view path, std::vector<std::string_view>& parts) {
+  parts.clear();
   size_t start = 1;  // paths start with '/'
   while (start <= path.size()) {
     size_t end = path.find('/', start);
@@ -19,6 +19,11 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
     parts.push_back(path.substr(start, end - start));
     start = end + 1;
   }
+}
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  SplitPath(path, parts);
   return parts;
 }
 
@@ -52,35 +57,43 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
 void Router::Add(std::string method, std::string pattern, std::optional<auth::Role> least_role,
                  Handler handler) {
   Route route{std::move(method), {}, least_role, std::move(handler)};
-  for (auto part : SplitPath(pattern)) route.segments.emplace_back(part);
+  for (auto part : SplitPath(pattern)) {
+    Segment segment;
+    bool is_param = part.size() > 2 && part.front() == '{' && part.back() == '}';
+    segment.is_rest = is_param && part.size() > 5 && part.substr(part.size() - 4) == "...}";
+    segment.is_param = is_param;
+    segment.text = is_param ? part.substr(1, part.size() - (segment.is_rest ? 5 : 2)) : part;
+    route.segments.push_back(std::move(segment));
+  }
   routes_.push_back(std::move(route));
 }
 
 bool Router::Match(const Route& route, const std::vector<std::string_view>& parts,
                    std::map<std::string, std::string>& params) {
-  params.clear();
-  for (size_t i = 0; i < route.segments.size(); ++i) {
-    const std::string& seg = route.segments[i];
-    bool is_param = seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
-    if (is_param && seg.size() > 5 && seg.compare(seg.size() - 4, 4, "...}") == 0) {
-      if (i >= parts.size()) return false;
-      std::string rest;
-      for (size_t j = i; j < parts.size(); ++j) {
-        if (j > i) rest += '/';
-        rest += PercentDecode(parts[j], false);
-      }
-      params[seg.substr(1, seg.size() - 5)] = std::move(rest);
-      return true;
-    }
-    if (i >= parts.size()) return false;
-    if (is_param) {
-      if (parts[i].empty()) return false;
-      params[seg.substr(1, seg.size() - 2)] = PercentDecode(parts[i], false);
-    } else if (seg != parts[i]) {
-      return false;
-    }
+  const std::vector<Segment>& segments = route.segments;
+  bool has_rest = !segments.empty() && segments.back().is_rest;
+  if (has_rest ? parts.size() < segments.size() : parts.size() != segments.size()) return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Segment& seg = segments[i];
+    if (seg.is_rest) break;
+    if (seg.is_param ? parts[i].empty() : seg.text != parts[i]) return false;
   }
-  return parts.size() == route.segments.size();
+  params.clear();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Segment& seg = segments[i];
+    if (!seg.is_param) continue;
+    if (!seg.is_rest) {
+      params[seg.text] = PercentDecode(parts[i], false);
+      continue;
+    }
+    std::string rest;
+    for (size_t j = i; j < parts.size(); ++j) {
+      if (j > i) rest += '/';
+      rest += PercentDecode(parts[j], false);
+    }
+    params[seg.text] = std::move(rest);
+  }
+  return true;
 }
 
 Status Router::Authorize(Request& request, auth::Role least_role) const {
@@ -99,7 +112,8 @@ Status Router::Authorize(Request& request, auth::Role least_role) const {
 }
 
 Response Router::Dispatch(Request& request) const {
-  std::vector<std::string_view> parts = SplitPath(request.path);
+  thread_local std::vector<std::string_view> parts;
+  SplitPath(request.path, parts);
   bool path_known = false;
   for (const Route& route : routes_) {
     if (!Match(route, parts, request.path_params)) continue;

@@ -33,12 +33,18 @@ class Router {
   Response Dispatch(Request& request) const;
 
  private:
+  struct Segment {
+    std::string text;  // a literal, or the parameter's name
+    bool is_param = false;
+    bool is_rest = false;  // {name...}: the rest of the path
+  };
   struct Route {
     std::string method;
-    std::vector<std::string> segments;
+    std::vector<Segment> segments;
     std::optional<auth::Role> least_role;
     Handler handler;
   };
+  // Compares without allocating; fills `params` only when the route matches.
   static bool Match(const Route& route, const std::vector<std::string_view>& parts,
                     std::map<std::string, std::string>& params);
   Status Authorize(Request& request, auth::Role least_role) const;

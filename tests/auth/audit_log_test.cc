@@ -85,5 +85,39 @@ TEST(AuditChainVerifier, ChecksEventsAsListedByTheApi) {
   EXPECT_EQ(bad.Finish().first_bad_seq, 1);
 }
 
+TEST_F(AuditLogTest, ARecordedHeadShowsEventsCutOffTheEnd) {
+  auto before = log_->Verify();
+  ASSERT_TRUE(before->ok);
+  AuditHead head{before->head_seq, before->head_hash};
+  EXPECT_TRUE(log_->Verify(head)->ok);
+  Tamper("DELETE FROM audit_events WHERE seq = " + std::to_string(head.seq));
+  EXPECT_TRUE(log_->Verify()->ok);  // what is left still chains
+  auto cut = log_->Verify(head);
+  EXPECT_FALSE(cut->ok);
+  EXPECT_EQ(cut->first_bad_seq, head.seq);
+}
+
+TEST(AuditChainVerifier, ARewrittenChainDoesNotHoldTheRecordedHead) {
+  AuditEventFields f{1, 1000, "admin", "token.create", "tokens/x", "{}"};
+  nlohmann::json e1 = {{"seq", 1}, {"time_ms", 1000}, {"actor", "admin"},
+                       {"action", "token.create"}, {"resource", "tokens/x"}, {"details", nlohmann::json::object()},
+                       {"prev_hash", kGenesisHash}, {"hash", AuditEventHash(kGenesisHash, f)}};
+  AuditChainVerifier verifier;
+  verifier.ExpectHead({1, std::string(64, 'a')});
+  EXPECT_FALSE(verifier.Add(e1));
+  EXPECT_EQ(verifier.Finish().first_bad_seq, 1);
+}
+
+TEST(AuditHead, ParsesSeqColonHash) {
+  auto head = ParseAuditHead("12:" + std::string(64, 'f'));
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->seq, 12);
+  EXPECT_FALSE(ParseAuditHead("0:" + std::string(64, 'f')).has_value());
+  EXPECT_FALSE(ParseAuditHead("12:" + std::string(63, 'f')).has_value());
+  EXPECT_FALSE(ParseAuditHead("12:" + std::string(64, 'F')).has_value());
+  EXPECT_FALSE(ParseAuditHead("x:" + std::string(64, 'f')).has_value());
+  EXPECT_FALSE(ParseAuditHead(std::string(64, 'f')).has_value());
+}
+
 }  // namespace
 }  // namespace plinth::auth

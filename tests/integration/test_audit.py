@@ -240,3 +240,33 @@ def test_cli_audit_verify_fails_naming_the_first_bad_seq(tmp_path, kind, cli_aud
                                                      f"{TAMPER_SEQ}: {out!r}"
     finally:
         srv.stop()
+
+
+def test_a_recorded_head_reveals_events_cut_off_the_end(tmp_path, cli_audit_verify):
+    srv = PlinthServer(tmp_path / "data").start()
+    try:
+        _populate(srv)
+        res = cli("audit", "verify", "--data-dir", str(srv.data_dir))
+        assert res.returncode == 0, res.stdout + res.stderr
+        head = re.search(r"head: (\d+:[0-9a-f]{64})", res.stdout).group(1)
+        last_seq = int(head.split(":")[0])
+        assert expect(srv.request("GET", f"/api/v1/audit/verify?head={head}"), 200)["ok"] is True
+        assert srv.stop() == 0
+        db, table, _ = find_audit_table(srv.data_dir)
+        con = sqlite3.connect(str(db))
+        _drop_triggers(con, table)
+        con.execute(f'DELETE FROM "{table}" WHERE seq >= ?', (last_seq - 1,))
+        con.commit()
+        con.close()
+        srv.start()
+        # The chain that is left is intact, so only the recorded head shows the cut.
+        assert audit_verify(srv)["ok"] is True
+        v = expect(srv.request("GET", f"/api/v1/audit/verify?head={head}"), 200)
+        assert v["ok"] is False and v["first_bad_seq"] == last_seq - 1, v
+        res = cli("audit", "verify", "--data-dir", str(srv.data_dir), "--head", head)
+        assert res.returncode == 1 and "deleted from its end" in res.stdout, res.stdout + res.stderr
+        bad = cli("audit", "verify", "--data-dir", str(srv.data_dir), "--head", "12:xyz")
+        assert bad.returncode != 0 and "SEQ:HASH" in bad.stderr
+        assert srv.request("GET", "/api/v1/audit/verify?head=bad")[0] == 400
+    finally:
+        srv.stop()
