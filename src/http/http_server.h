@@ -1,8 +1,9 @@
 #pragma once
-// HttpServer: HTTP/1.1 with keep-alive over Boost.Beast, feeding a Router.
+// HttpServer: HTTP/1.1 with keep-alive and pipelining, feeding a Router (http_connection.h).
 //
-// Each of `threads` threads runs its own io_context; a connection lives on one of them and is
-// served one request at a time, its handler called synchronously on that thread. Limits: a body
+// Each of `threads` threads runs its own epoll loop; an acceptor thread deals connections out to
+// them round-robin. A connection lives on one thread and is served one request at a time, its
+// handler called synchronously on that thread. Limits: a body
 // larger than max_body_bytes is answered 413 and the connection closed; a request must arrive
 // whole within request_timeout; a keep-alive connection idle longer than idle_timeout is closed;
 // a malformed request is answered 400 (when possible) and the connection closed. Nothing a client
