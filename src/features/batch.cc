@@ -202,9 +202,7 @@ class PartBuilder {
       return;
     }
     if (rows_ >= capacity_ || key_part_ * 8 >= key_width_) return;  // overflow: see Timestamp
-    const uint64_t u = __builtin_bswap64(static_cast<uint64_t>(v) ^ (uint64_t{1} << 63));
-    std::memcpy(out_->key_bytes.data() + (row_base_ + rows_) * key_width_ + 8 * key_part_++, &u,
-                8);  // AppendIntKeyPart's encoding, in place
+    PutIntKeyPart(v, out_->key_bytes.data() + (row_base_ + rows_) * key_width_ + 8 * key_part_++);
   }
   void KeyString(std::string_view v, bool last) { AppendStringKeyPart(v, last, &key_bytes_); }
   void EndKey() {

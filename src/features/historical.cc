@@ -238,8 +238,7 @@ Status IntKeysByRow(const EntityTable& t, const std::vector<int>& key_cols,
           bad[k] = r;
           return;
         }
-        const uint64_t u = __builtin_bswap64(static_cast<uint64_t>(v) ^ (uint64_t{1} << 63));
-        std::memcpy(at + 8 * p, &u, 8);  // AppendIntKeyPart's encoding
+        PutIntKeyPart(v, at + 8 * p);
       }
       rows[k].push_back(static_cast<uint32_t>(r));
     }
