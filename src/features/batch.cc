@@ -402,28 +402,6 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   });
 }
 
-// Line ends in `text` ("\n", "\r\n" or a lone "\r"), plus one for a last line without one: an
-// upper bound on its records.
-size_t CountLines(std::string_view text) {
-  size_t n = 0;
-  const char* p = text.data();
-  const char* end = p + text.size();
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-    ++n;
-    if (nl == nullptr) break;
-    p = static_cast<const char*>(nl) + 1;
-  }
-  // Lone carriage returns also end records (rare: old Mac files).
-  for (const char* q = text.data(); q < end;) {
-    const void* cr = std::memchr(q, '\r', static_cast<size_t>(end - q));
-    if (cr == nullptr) break;
-    q = static_cast<const char*>(cr) + 1;
-    if (q == end || *q != '\n') ++n;
-  }
-  return n;
-}
-
 // ---------------------------------------------------------------------------------------------
 // CSV
 
@@ -557,12 +535,25 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
   if (rest.find_first_not_of("\r\n") == std::string_view::npos) {
     return InvalidArgument("the batch has a header but no rows");
   }
-  // Quoted fields may hold line breaks, so only a body without quotes is split between threads.
-  const bool plain = std::memchr(rest.data(), '"', rest.size()) == nullptr;
-  int threads = plain ? internal::ThreadsFor(rest.size(), options.threads, 1 << 20) : 1;
-  std::vector<std::string_view> ranges = SplitAtLineEnds(rest, threads);
-  std::vector<size_t> lines(ranges.size());
-  ParallelFor(static_cast<int>(ranges.size()), [&](int i) { lines[i] = CountLines(ranges[i]); });
+  // Quoted fields may hold line breaks, so only a body without quotes is split between threads:
+  // the threads scan their ranges for line ends and quotes, and one range is parsed when any
+  // has a quote (its line count is the ranges' sum: they were cut just after line ends).
+  std::vector<std::string_view> ranges =
+      SplitAtLineEnds(rest, internal::ThreadsFor(rest.size(), options.threads, 1 << 20));
+  std::vector<LineScan> scans(ranges.size());
+  ParallelFor(static_cast<int>(ranges.size()), [&](int i) { scans[i] = ScanLines(ranges[i]); });
+  bool plain = true;
+  std::vector<size_t> lines;
+  for (const LineScan& scan : scans) {
+    plain = plain && !scan.quotes;
+    lines.push_back(scan.lines);
+  }
+  if (!plain && ranges.size() > 1) {
+    size_t total = 0;
+    for (size_t n : lines) total += n;
+    ranges.assign(1, rest);
+    lines.assign(1, total);
+  }
   FeatureBatch batch;
   size_t capacity = 0;
   for (size_t n : lines) capacity += n;
@@ -619,7 +610,7 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
   for (size_t i = 0; i < layout.names.size(); ++i) index[layout.names[i]] = static_cast<int>(i);
 
   FeatureBatch batch;
-  const size_t capacity = CountLines(body);
+  const size_t capacity = ScanLines(body).lines;
   AllocateRows(&batch, view, capacity);
   std::vector<PartBuilder> parts;
   parts.emplace_back(view, checkers, options.max_failures, &batch, 0, capacity);

@@ -181,6 +181,38 @@ size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::str
   return n;
 }
 
+LineScan ScanLines(std::string_view text) {
+  LineScan scan;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  size_t lines = 0;
+  bool quotes = false;
+#if defined(__SSE2__)
+  // 16 bytes at a time, looking one byte ahead for the "\n" after a "\r" (so stop 17 short).
+  const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"');
+  unsigned any_quote = 0;
+  while (end - p >= 17) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+    const unsigned ends = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+    const unsigned lone_cr = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_andnot_si128(_mm_cmpeq_epi8(next, lf), _mm_cmpeq_epi8(v, cr))));
+    any_quote |= static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+    lines += static_cast<size_t>(__builtin_popcount(ends) + __builtin_popcount(lone_cr));
+    p += 16;
+  }
+  quotes = any_quote != 0;
+#endif
+  for (; p < end; ++p) {
+    lines += *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
+    quotes |= *p == '"';
+  }
+  if (!text.empty() && text.back() != '\n') ++lines;  // a last line without a line end
+  scan.lines = lines;
+  scan.quotes = quotes;
+  return scan;
+}
+
 bool CsvNeedsQuotes(std::string_view text) {
   for (char c : text) {
     if (c == ',' || c == '"' || c == '\n' || c == '\r') return true;

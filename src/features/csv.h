@@ -54,6 +54,15 @@ class CsvReader {
 // the record. 64 bytes are scanned at a time (SSE2): the ingest and join hot path.
 size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::string_view>* cells);
 
+// One pass over `text`: `lines` is its line ends ("\n", "\r\n" or a lone "\r") plus one for a
+// last line without one, an upper bound on its records; `quotes` tells whether any '"' occurs
+// (a text without one can be split at line ends and read by SplitPlainRecord).
+struct LineScan {
+  size_t lines = 0;
+  bool quotes = false;
+};
+LineScan ScanLines(std::string_view text);
+
 // True if `text` needs quoting under QUOTE_MINIMAL.
 bool CsvNeedsQuotes(std::string_view text);
 // Appends `text` as one CSV field, quoted if needed.

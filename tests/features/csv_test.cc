@@ -86,5 +86,26 @@ TEST(Csv, PlainRecordSplitterMatchesTheReaderOnTextWithoutQuotes) {
   }
 }
 
+TEST(Csv, ScanLinesCountsLineEndsAndFindsQuotes) {
+  // Against a byte-by-byte count, on texts of every length around the 16-byte steps.
+  std::mt19937_64 rng(31);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const size_t len = rng() % 80;
+    for (size_t i = 0; i < len; ++i) text.push_back("ab,\n\r\"x"[rng() % (round % 2 ? 7 : 6)]);
+    size_t want = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      want += text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'));
+    }
+    if (!text.empty() && text.back() != '\n') ++want;
+    const LineScan scan = ScanLines(text);
+    ASSERT_EQ(scan.lines, want) << text;
+    ASSERT_EQ(scan.quotes, text.find('"') != std::string::npos) << text;
+  }
+  EXPECT_EQ(ScanLines("").lines, 0u);
+  EXPECT_EQ(ScanLines("a\r\nb\rc\n").lines, 3u);
+  EXPECT_EQ(ScanLines("a\nb").lines, 2u);
+}
+
 }  // namespace
 }  // namespace plinth::features
