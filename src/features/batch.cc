@@ -356,6 +356,7 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   out->values.resize(rows * nf);
   out->valid.resize(rows * nf);
   if (width != 0) out->key_bytes.resize(rows * width);
+  out->key_width = width;
   size_t key_total = 0;
   std::vector<size_t> key_base(parts.size());
   std::vector<std::vector<size_t>> string_base(parts.size(), std::vector<size_t>(nf));

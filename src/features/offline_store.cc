@@ -48,10 +48,18 @@ uint64_t SegmentFileNumber(const std::string& name) {
 
 // Rows of `batch` in (key, time) order with one row per (key, time): the last in batch order.
 // Rows are visited in sorted order, that is at random: prefetches, for position `i` of `order`
-// (below `end`), the key offsets and time of the row 32 positions ahead and the key bytes of the
-// row 16 ahead (whose offsets the first prefetch brought in).
+// (below `end`), the time and key of the row 16 positions ahead (for keys of varying widths, the
+// key offsets 32 ahead first, then the key bytes 16 ahead).
 inline void PrefetchRow(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t i,
                         size_t end) {
+  if (batch.key_width != 0) {  // fixed-width keys: no offsets to fetch first
+    if (i + 16 < end) {
+      const uint32_t ahead = order[i + 16];
+      __builtin_prefetch(batch.key_bytes.data() + size_t{ahead} * batch.key_width);
+      __builtin_prefetch(batch.event_ms.data() + ahead);
+    }
+    return;
+  }
   if (i + 32 < end) {
     const uint32_t far = order[i + 32];
     __builtin_prefetch(batch.key_offsets.data() + far);
@@ -99,6 +107,37 @@ BigVector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
   return unique;
 }
 
+// The keys and times of rows order[begin, end) into blk (sized for them).
+void GatherKeysAndTimes(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t begin,
+                        size_t end, Block* blk) {
+  const size_t n = end - begin;
+  if (batch.key_width != 0) {  // fixed-width keys: a fixed-size copy per row, no offsets to read
+    const size_t w = batch.key_width;
+    blk->key_bytes.resize(n * w);
+    for (size_t i = 0; i < n; ++i) {
+      PrefetchRow(batch, order, begin + i, end);
+      const uint32_t row = order[begin + i];
+      blk->key_offsets[i + 1] = static_cast<uint32_t>((i + 1) * w);
+      blk->ts[i] = batch.event_ms[row];
+      std::memcpy(blk->key_bytes.data() + i * w, batch.key_bytes.data() + size_t{row} * w, w);
+    }
+    return;
+  }
+  size_t key_total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    PrefetchRow(batch, order, begin + i, end);
+    const uint32_t row = order[begin + i];
+    key_total += batch.key_offsets[row + 1] - batch.key_offsets[row];
+    blk->key_offsets[i + 1] = static_cast<uint32_t>(key_total);
+    blk->ts[i] = batch.event_ms[row];
+  }
+  blk->key_bytes.resize(key_total);
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view key = batch.Key(order[begin + i]);
+    std::memcpy(blk->key_bytes.data() + blk->key_offsets[i], key.data(), key.size());
+  }
+}
+
 void GatherBlock(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t begin,
                  size_t end, Block* blk) {
   const size_t n = end - begin;
@@ -107,29 +146,7 @@ void GatherBlock(const FeatureBatch& batch, const BigVector<uint32_t>& order, si
   blk->rows = n;
   blk->key_offsets.resize(n + 1);
   blk->ts.resize(n);
-  size_t key_total = 0;
-  bool all8 = true;  // every key 8 bytes: one int join key (or 8-byte strings)
-  for (size_t i = 0; i < n; ++i) {
-    PrefetchRow(batch, order, begin + i, end);
-    uint32_t row = order[begin + i];
-    const size_t len = batch.key_offsets[row + 1] - batch.key_offsets[row];
-    all8 &= len == 8;
-    key_total += len;
-    blk->key_offsets[i + 1] = static_cast<uint32_t>(key_total);
-    blk->ts[i] = batch.event_ms[row];
-  }
-  blk->key_bytes.resize(key_total);
-  if (all8) {  // a fixed-size copy per row
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t at = batch.key_offsets[order[begin + i]];
-      std::memcpy(blk->key_bytes.data() + i * 8, batch.key_bytes.data() + at, 8);
-    }
-  } else {
-    for (size_t i = 0; i < n; ++i) {
-      std::string_view key = batch.Key(order[begin + i]);
-      std::memcpy(blk->key_bytes.data() + blk->key_offsets[i], key.data(), key.size());
-    }
-  }
+  GatherKeysAndTimes(batch, order, begin, end, blk);
   std::vector<uint64_t*> values(nf);
   std::vector<uint8_t*> bits(nf);
   for (size_t f = 0; f < nf; ++f) {
