@@ -146,9 +146,17 @@ Result<Layout> MakeLayout(const FeatureView& view, std::vector<std::string> name
   return layout;
 }
 
+// The bytes of every row's entity key when all join keys are ints (8 bytes each), else 0.
+size_t FixedKeyWidth(const FeatureView& view) {
+  for (const JoinKey& k : view.join_keys) {
+    if (k.type != ValueType::kInt) return 0;
+  }
+  return 8 * view.join_keys.size();
+}
+
 // Rows parsed by one thread, written straight into the batch's arrays from row `row_base` on
-// (at most `capacity` rows). Keys and string values go to part-local buffers that MergeParts
-// appends.
+// (at most `capacity` rows). Fixed-width keys (all join keys ints) are written in place too;
+// other keys and string values go to part-local buffers that MergeParts appends.
 class PartBuilder {
  public:
   PartBuilder(const FeatureView& view, const std::vector<Checker>& checkers, size_t max_failures,
@@ -159,12 +167,15 @@ class PartBuilder {
         nf_(view.features.size()),
         out_(out),
         row_base_(row_base),
-        capacity_(capacity) {
+        capacity_(capacity),
+        key_width_(FixedKeyWidth(view)) {
     strings_.resize(nf_);
     scratch_.resize(2 * nf_ + 1);
-    key_offsets_.reserve(capacity + 1);
-    key_offsets_.push_back(0);
-    key_bytes_.reserve(capacity * 8);
+    if (key_width_ == 0) {
+      key_offsets_.reserve(capacity + 1);
+      key_offsets_.push_back(0);
+      key_bytes_.reserve(capacity * 8);
+    }
   }
 
   size_t rows() const { return rows_; }
@@ -183,10 +194,24 @@ class PartBuilder {
     failures_.push_back(std::move(f));
   }
 
-  // --- Join keys: call once per key part, in join key order, then EndKey().
-  void KeyInt(int64_t v) { AppendIntKeyPart(v, &key_bytes_); }
+  // --- Join keys: call once per key part, in join key order (a part may be skipped when the row
+  // has already failed), then EndKey().
+  void KeyInt(int64_t v) {
+    if (key_width_ == 0) {
+      AppendIntKeyPart(v, &key_bytes_);
+      return;
+    }
+    if (rows_ >= capacity_ || key_part_ * 8 >= key_width_) return;  // overflow: see Timestamp
+    PutIntKeyPart(v, out_->key_bytes.data() + (row_base_ + rows_) * key_width_ + 8 * key_part_++);
+  }
   void KeyString(std::string_view v, bool last) { AppendStringKeyPart(v, last, &key_bytes_); }
-  void EndKey() { key_offsets_.push_back(key_bytes_.size()); }
+  void EndKey() {
+    if (key_width_ == 0) {
+      key_offsets_.push_back(key_bytes_.size());
+    } else {
+      key_part_ = 0;
+    }
+  }
 
   // Starts a row: records its time and makes every cell null until set. False when the part is
   // full (which the line count that sized it rules out).
@@ -262,7 +287,7 @@ class PartBuilder {
 
   // A row whose cells could not be read at all: keeps the arrays aligned.
   void PadRow() {
-    if (key_offsets_.size() == rows_ + 1) EndKey();
+    if (key_width_ != 0 || key_offsets_.size() == rows_ + 1) EndKey();
     Timestamp(0);
   }
 
@@ -281,6 +306,8 @@ class PartBuilder {
   FeatureBatch* out_;
   size_t row_base_;
   size_t capacity_;
+  size_t key_width_;      // FixedKeyWidth(view)
+  size_t key_part_ = 0;   // fixed-width keys: the next key part of the current row
   size_t rows_ = 0;
   bool overflow_ = false;
   std::vector<uint64_t> scratch_;  // cells of a row past capacity
@@ -294,7 +321,9 @@ class PartBuilder {
 };
 
 // Sizes the batch's row arrays for `rows` rows (uninitialized; the parts fill them).
-void AllocateRows(FeatureBatch* out, size_t nf, size_t rows) {
+void AllocateRows(FeatureBatch* out, const FeatureView& view, size_t rows) {
+  const size_t nf = view.features.size();
+  out->key_bytes.resize(rows * FixedKeyWidth(view));
   out->event_ms.resize(rows);
   out->values.resize(rows * nf);
   out->valid.resize(rows * nf);
@@ -304,6 +333,7 @@ void AllocateRows(FeatureBatch* out, size_t nf, size_t rows) {
 // sets the row count. Each part is handled by its own thread where that helps.
 void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads) {
   const size_t nf = parts.empty() ? 0 : parts[0].nf_;
+  const size_t width = parts.empty() ? 0 : parts[0].key_width_;
   // Rows are where the parts wrote them; move a part down when an earlier one was not full.
   size_t rows = 0;
   std::vector<size_t> row_base(parts.size());
@@ -316,6 +346,8 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
                    p.rows_ * nf * 8);
       std::memmove(out->valid.data() + rows * nf, out->valid.data() + p.row_base_ * nf,
                    p.rows_ * nf);
+      std::memmove(out->key_bytes.data() + rows * width,
+                   out->key_bytes.data() + p.row_base_ * width, p.rows_ * width);
     }
     rows += p.rows_;
   }
@@ -323,6 +355,8 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   out->event_ms.resize(rows);
   out->values.resize(rows * nf);
   out->valid.resize(rows * nf);
+  if (width != 0) out->key_bytes.resize(rows * width);
+  out->key_width = width;
   size_t key_total = 0;
   std::vector<size_t> key_base(parts.size());
   std::vector<std::vector<size_t>> string_base(parts.size(), std::vector<size_t>(nf));
@@ -335,7 +369,7 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
       string_total[f] += parts[i].strings_[f].size();
     }
   }
-  out->key_bytes.resize(key_total);
+  if (width == 0) out->key_bytes.resize(key_total);
   out->key_offsets.resize(rows + 1);
   out->key_offsets[0] = 0;
   out->strings.assign(nf, std::string());
@@ -348,9 +382,13 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   internal::ParallelFor(t, [&](int k) {
     for (size_t i = k; i < parts.size(); i += t) {
       PartBuilder& p = parts[i];
-      std::memcpy(out->key_bytes.data() + key_base[i], p.key_bytes_.data(), p.key_bytes_.size());
       uint64_t* offsets = out->key_offsets.data() + row_base[i] + 1;
-      for (size_t r = 0; r < p.rows_; ++r) offsets[r] = key_base[i] + p.key_offsets_[r + 1];
+      if (width != 0) {
+        for (size_t r = 0; r < p.rows_; ++r) offsets[r] = (row_base[i] + r + 1) * width;
+      } else {
+        std::memcpy(out->key_bytes.data() + key_base[i], p.key_bytes_.data(), p.key_bytes_.size());
+        for (size_t r = 0; r < p.rows_; ++r) offsets[r] = key_base[i] + p.key_offsets_[r + 1];
+      }
       for (size_t f = 0; f < nf; ++f) {
         if (!is_string[f]) continue;
         std::memcpy(out->strings[f].data() + string_base[i][f], p.strings_[f].data(),
@@ -365,79 +403,8 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   });
 }
 
-// Line ends in `text` ("\n", "\r\n" or a lone "\r"), plus one for a last line without one: an
-// upper bound on its records.
-size_t CountLines(std::string_view text) {
-  size_t n = 0;
-  const char* p = text.data();
-  const char* end = p + text.size();
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-    ++n;
-    if (nl == nullptr) break;
-    p = static_cast<const char*>(nl) + 1;
-  }
-  // Lone carriage returns also end records (rare: old Mac files).
-  for (const char* q = text.data(); q < end;) {
-    const void* cr = std::memchr(q, '\r', static_cast<size_t>(end - q));
-    if (cr == nullptr) break;
-    q = static_cast<const char*>(cr) + 1;
-    if (q == end || *q != '\n') ++n;
-  }
-  return n;
-}
-
 // ---------------------------------------------------------------------------------------------
 // CSV
-
-// The first ',', '\n' or '\r' at or after p, or end; eight bytes at a time (SWAR: a byte equal
-// to c becomes zero after xor, and the classic has-zero-byte test finds the lowest one exactly).
-inline const char* FindDelimiter(const char* p, const char* end) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  while (end - p >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    uint64_t a = w ^ (kOnes * ','), b = w ^ (kOnes * '\n'), c = w ^ (kOnes * '\r');
-    uint64_t hit = ((a - kOnes) & ~a) | ((b - kOnes) & ~b) | ((c - kOnes) & ~c);
-    hit &= kHighs;
-    if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
-    p += 8;
-  }
-  while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
-  return p;
-}
-
-// Reads one record of a text with no quote characters into `cells` (at most cells.size() are
-// kept); returns the number of fields, 0 at the end. `pos` moves past the record.
-size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::string_view>* cells) {
-  const char* data = text.data();
-  const char* end = data + text.size();
-  const char* p = data + *pos;
-  while (p < end && (*p == '\n' || *p == '\r')) ++p;  // blank lines
-  if (p >= end) {
-    *pos = text.size();
-    return 0;
-  }
-  const size_t capacity = cells->size();
-  std::string_view* out = cells->data();
-  size_t n = 0;
-  const char* start = p;
-  while (true) {
-    p = FindDelimiter(p, end);
-    if (n < capacity) out[n] = std::string_view(start, static_cast<size_t>(p - start));
-    ++n;
-    if (p < end && *p == ',') {
-      start = ++p;
-      continue;
-    }
-    break;
-  }
-  if (p < end && *p == '\r') ++p;
-  if (p < end && *p == '\n') ++p;
-  *pos = static_cast<size_t>(p - data);
-  return n;
-}
 
 void ParseCsvRow(const FeatureView& view, const Layout& layout, const CsvField* cells, int64_t row,
                  PartBuilder& part) {
@@ -569,16 +536,29 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
   if (rest.find_first_not_of("\r\n") == std::string_view::npos) {
     return InvalidArgument("the batch has a header but no rows");
   }
-  // Quoted fields may hold line breaks, so only a body without quotes is split between threads.
-  const bool plain = std::memchr(rest.data(), '"', rest.size()) == nullptr;
-  int threads = plain ? internal::ThreadsFor(rest.size(), options.threads, 1 << 20) : 1;
-  std::vector<std::string_view> ranges = SplitAtLineEnds(rest, threads);
-  std::vector<size_t> lines(ranges.size());
-  ParallelFor(static_cast<int>(ranges.size()), [&](int i) { lines[i] = CountLines(ranges[i]); });
+  // Quoted fields may hold line breaks, so only a body without quotes is split between threads:
+  // the threads scan their ranges for line ends and quotes, and one range is parsed when any
+  // has a quote (its line count is the ranges' sum: they were cut just after line ends).
+  std::vector<std::string_view> ranges =
+      SplitAtLineEnds(rest, internal::ThreadsFor(rest.size(), options.threads, 1 << 20));
+  std::vector<LineScan> scans(ranges.size());
+  ParallelFor(static_cast<int>(ranges.size()), [&](int i) { scans[i] = ScanLines(ranges[i]); });
+  bool plain = true;
+  std::vector<size_t> lines;
+  for (const LineScan& scan : scans) {
+    plain = plain && !scan.quotes;
+    lines.push_back(scan.lines);
+  }
+  if (!plain && ranges.size() > 1) {
+    size_t total = 0;
+    for (size_t n : lines) total += n;
+    ranges.assign(1, rest);
+    lines.assign(1, total);
+  }
   FeatureBatch batch;
   size_t capacity = 0;
   for (size_t n : lines) capacity += n;
-  AllocateRows(&batch, view.features.size(), capacity);
+  AllocateRows(&batch, view, capacity);
   std::vector<PartBuilder> parts;
   parts.reserve(ranges.size());
   size_t base = 0;
@@ -631,8 +611,8 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
   for (size_t i = 0; i < layout.names.size(); ++i) index[layout.names[i]] = static_cast<int>(i);
 
   FeatureBatch batch;
-  const size_t capacity = CountLines(body);
-  AllocateRows(&batch, view.features.size(), capacity);
+  const size_t capacity = ScanLines(body).lines;
+  AllocateRows(&batch, view, capacity);
   std::vector<PartBuilder> parts;
   parts.emplace_back(view, checkers, options.max_failures, &batch, 0, capacity);
   PartBuilder& part = parts[0];

@@ -79,7 +79,13 @@ struct FeatureBatch {
   BigVector<uint8_t> valid;
   std::vector<std::string> strings;  // per feature; used by string features
 
+  // Every key's length when all have the same (when all join keys are ints, 8 bytes each), else
+  // 0. key_offsets is filled either way; Key() then needs no offset (one memory access less when
+  // rows are visited in sorted order, that is at random).
+  size_t key_width = 0;
+
   std::string_view Key(size_t i) const {
+    if (key_width != 0) return std::string_view(key_bytes.data() + i * key_width, key_width);
     return std::string_view(key_bytes.data() + key_offsets[i], key_offsets[i + 1] - key_offsets[i]);
   }
   size_t Cell(size_t row, size_t f) const { return row * features.size() + f; }

@@ -3,12 +3,11 @@
 // join results), with two differences that matter at millions of rows:
 //   - allocations of 4 MiB and more are 2 MiB-aligned anonymous mappings advised for transparent
 //     huge pages (MADV_HUGEPAGE; the kernel here defaults to "madvise"), which cuts page faults
-//     512-fold and keeps random access (sorting, gathering rows) from missing the TLB;
+//     512-fold and keeps random access (sorting, gathering rows) from missing the TLB; freed
+//     ones are kept for the next large array of the process, within limits (mapping_cache.h);
 //   - resize() leaves new elements of trivial types uninitialized (default-initialization), so
 //     the threads that fill an array also take its first-touch page faults, in parallel.
 // Code that needs zeros writes them. Not thread-safe (like std::vector).
-
-#include <sys/mman.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -17,11 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include "features/mapping_cache.h"
+
 namespace plinth::features {
 
 namespace internal {
 
-inline constexpr size_t kHugePage = size_t{2} << 20;
 inline constexpr size_t kHugeThreshold = size_t{4} << 20;
 
 template <typename T>
@@ -36,19 +36,9 @@ class BigAllocator {
   T* allocate(size_t n) {
     const size_t bytes = n * sizeof(T);
     if (bytes < kHugeThreshold) return std::allocator<T>().allocate(n);
-    const size_t len = RoundUp(bytes);
-    void* raw = ::mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED) throw std::bad_alloc();
-    // Keep the 2 MiB-aligned part; give back the slack on both sides.
-    const uintptr_t start = reinterpret_cast<uintptr_t>(raw);
-    const uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
-    if (aligned > start) ::munmap(raw, aligned - start);
-    const uintptr_t tail = aligned + len;
-    const uintptr_t end = start + len + kHugePage;
-    if (end > tail) ::munmap(reinterpret_cast<void*>(tail), end - tail);
-    ::madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
-    return reinterpret_cast<T*>(aligned);
+    void* p = AcquireMapping(RoundUp(bytes));
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<T*>(p);
   }
 
   void deallocate(T* p, size_t n) {
@@ -57,7 +47,7 @@ class BigAllocator {
       std::allocator<T>().deallocate(p, n);
       return;
     }
-    ::munmap(p, RoundUp(bytes));
+    ReleaseMapping(p, RoundUp(bytes));
   }
 
   template <typename U, typename... Args>

@@ -48,6 +48,21 @@ class CsvReader {
   std::deque<std::string> unescaped_;  // fields with doubled quotes; stable addresses
 };
 
+// Reads one record of a text with no quote characters (so fields split at commas and records
+// at line ends alone, as CsvReader would split them) into `cells`, keeping at most cells->size()
+// fields; returns the number of fields, 0 at the end. Skips blank lines first; `pos` moves past
+// the record. 64 bytes are scanned at a time (SSE2): the ingest and join hot path.
+size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::string_view>* cells);
+
+// One pass over `text`: `lines` is its line ends ("\n", "\r\n" or a lone "\r") plus one for a
+// last line without one, an upper bound on its records; `quotes` tells whether any '"' occurs
+// (a text without one can be split at line ends and read by SplitPlainRecord).
+struct LineScan {
+  size_t lines = 0;
+  bool quotes = false;
+};
+LineScan ScanLines(std::string_view text);
+
 // True if `text` needs quoting under QUOTE_MINIMAL.
 bool CsvNeedsQuotes(std::string_view text);
 // Appends `text` as one CSV field, quoted if needed.

@@ -16,15 +16,17 @@
 
 namespace plinth::features {
 
+// Writes an int key part (8 bytes) at `out`.
+inline void PutIntKeyPart(int64_t v, char* out) {
+  const uint64_t u = __builtin_bswap64(static_cast<uint64_t>(v) ^ (uint64_t{1} << 63));
+  std::memcpy(out, &u, 8);
+}
+
 // `out` is a std::string or a byte vector.
 template <typename Bytes>
 inline void AppendIntKeyPart(int64_t v, Bytes* out) {
-  uint64_t u = static_cast<uint64_t>(v) ^ (uint64_t{1} << 63);
   char b[8];
-  for (int i = 7; i >= 0; --i) {
-    b[i] = static_cast<char>(u & 0xff);
-    u >>= 8;
-  }
+  PutIntKeyPart(v, b);
   out->insert(out->end(), b, b + 8);
 }
 

@@ -1,8 +1,10 @@
 #include "features/historical.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <unordered_set>
 
 #include "features/csv.h"
@@ -48,7 +50,8 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
   }
   const uint64_t rest_base = header_reader.position();
   int n = internal::ThreadsFor(rest.size(), threads, 1 << 20);
-  if (n > 1 && std::memchr(rest.data(), '"', rest.size()) != nullptr) n = 1;
+  t.plain_ = std::memchr(text.data(), '"', text.size()) == nullptr;
+  if (!t.plain_) n = 1;
   std::vector<std::string_view> ranges = SplitAtLineEnds(rest, n);
   struct Part {
     BigVector<CellRef> cells;
@@ -60,9 +63,31 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
     Part& p = parts[i];
     std::string_view range = ranges[i];
     const uint64_t base = static_cast<uint64_t>(range.data() - rest.data()) + rest_base;
+    p.cells.reserve(range.size() / 8);
+    if (t.plain_) {  // no quotes: split at commas and line ends alone
+      std::vector<std::string_view> row(ncols);
+      size_t pos = 0;
+      while (size_t nf = SplitPlainRecord(range, &pos, &row)) {
+        if (nf != ncols) {
+          // The record's 1-based line in the range: line ends before its first field, as
+          // CsvReader counts them ("\n", "\r\n" or a lone "\r").
+          int64_t line = 1;
+          for (const char* c = range.data(); c < row[0].data(); ++c) {
+            line += *c == '\n' || (*c == '\r' && (c + 1 == row[0].data() || c[1] != '\n'));
+          }
+          p.error = std::to_string(line) + "\x1f" + "has " + std::to_string(nf) +
+                    " fields; the header has " + std::to_string(ncols);
+          return;
+        }
+        for (std::string_view f : row) {
+          p.cells.push_back({base + static_cast<uint64_t>(f.data() - range.data()),
+                             static_cast<uint32_t>(f.size()), f.empty() ? kNull : 0u});
+        }
+      }
+      return;
+    }
     CsvReader reader(range);
     std::vector<CsvField> row;
-    p.cells.reserve(range.size() / 8);
     while (reader.Next(&row)) {
       if (row.size() != ncols) {
         p.error = "has " + std::to_string(row.size()) + " fields; the header has " +
@@ -180,55 +205,137 @@ struct KeyedRows {
   }
 };
 
+Status BadIntKey(size_t row, std::string_view cell, const JoinKey& key) {
+  return InvalidArgument("entity row " + std::to_string(row + 1) + ": '" +
+                         std::string(cell.substr(0, 64)) + "' in column '" + key.name +
+                         "' is not an int");
+}
+
+// Keys by row when every join key is an int: fixed-width keys (8 bytes per key) written in place
+// by `threads` threads; `order` gets the rows that have every key, ascending.
+Status IntKeysByRow(const EntityTable& t, const std::vector<int>& key_cols,
+                    const std::vector<JoinKey>& keys, int threads, BigVector<char>* row_keys,
+                    BigVector<uint64_t>* row_offsets, BigVector<uint32_t>* order) {
+  const size_t n = t.num_rows();
+  const size_t width = 8 * keys.size();
+  row_keys->resize(n * width);
+  row_offsets->resize(n + 1);
+  const int nt = internal::ThreadsFor(n, threads, 50000);
+  std::vector<BigVector<uint32_t>> rows(nt);
+  std::vector<size_t> bad(nt, n);  // per thread: its first row with an unparseable key
+  ParallelFor(nt, [&](int k) {
+    const size_t lo = n * k / nt, hi = n * (k + 1) / nt;
+    rows[k].reserve(hi - lo);
+    for (size_t r = lo; r < hi; ++r) {
+      (*row_offsets)[r] = r * width;
+      bool has_key = true;
+      for (size_t p = 0; p < keys.size() && has_key; ++p) has_key = !t.IsNull(r, key_cols[p]);
+      if (!has_key) continue;
+      char* at = row_keys->data() + r * width;
+      for (size_t p = 0; p < keys.size(); ++p) {
+        int64_t v;
+        if (!ParseIntText(t.Cell(r, key_cols[p]), &v)) {
+          bad[k] = r;
+          return;
+        }
+        PutIntKeyPart(v, at + 8 * p);
+      }
+      rows[k].push_back(static_cast<uint32_t>(r));
+    }
+  });
+  (*row_offsets)[n] = n * width;
+  const size_t first_bad = *std::min_element(bad.begin(), bad.end());
+  if (first_bad < n) {
+    for (size_t p = 0; p < keys.size(); ++p) {
+      std::string_view cell = t.Cell(first_bad, key_cols[p]);
+      int64_t v;
+      if (!ParseIntText(cell, &v)) return BadIntKey(first_bad, cell, keys[p]);
+    }
+  }
+  size_t total = 0;
+  for (const auto& r : rows) total += r.size();
+  order->reserve(total);
+  for (const auto& r : rows) order->insert(order->end(), r.begin(), r.end());
+  return Status::Ok();
+}
+
 Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols,
                           const std::vector<JoinKey>& keys, const BigVector<int64_t>& times,
                           int threads) {
   const size_t n = t.num_rows();
   // Keys by row first.
   BigVector<char> row_keys;
-  BigVector<uint64_t> row_offsets(n + 1);
-  row_offsets[0] = 0;
-  row_keys.reserve(n * 8);
+  BigVector<uint64_t> row_offsets;
   KeyedRows k;
-  k.order.reserve(n);
-  for (size_t r = 0; r < n; ++r) {
-    bool has_key = true;
-    for (size_t p = 0; p < keys.size() && has_key; ++p) has_key = !t.IsNull(r, key_cols[p]);
-    if (has_key) {
-      for (size_t p = 0; p < keys.size(); ++p) {
-        std::string_view cell = t.Cell(r, key_cols[p]);
-        if (keys[p].type == ValueType::kInt) {
-          int64_t v;
-          if (!ParseIntText(cell, &v)) {
-            return InvalidArgument("entity row " + std::to_string(r + 1) + ": '" +
-                                   std::string(cell.substr(0, 64)) + "' in column '" +
-                                   keys[p].name + "' is not an int");
+  const bool all_int = std::all_of(keys.begin(), keys.end(), [](const JoinKey& key) {
+    return key.type == ValueType::kInt;
+  });
+  if (all_int) {
+    RETURN_IF_ERROR(IntKeysByRow(t, key_cols, keys, threads, &row_keys, &row_offsets, &k.order));
+  } else {
+    row_offsets.resize(n + 1);
+    row_offsets[0] = 0;
+    row_keys.reserve(n * 8);
+    k.order.reserve(n);
+    for (size_t r = 0; r < n; ++r) {
+      bool has_key = true;
+      for (size_t p = 0; p < keys.size() && has_key; ++p) has_key = !t.IsNull(r, key_cols[p]);
+      if (has_key) {
+        for (size_t p = 0; p < keys.size(); ++p) {
+          std::string_view cell = t.Cell(r, key_cols[p]);
+          if (keys[p].type == ValueType::kInt) {
+            int64_t v;
+            if (!ParseIntText(cell, &v)) return BadIntKey(r, cell, keys[p]);
+            AppendIntKeyPart(v, &row_keys);
+          } else {
+            AppendStringKeyPart(cell, p + 1 == keys.size(), &row_keys);
           }
-          AppendIntKeyPart(v, &row_keys);
-        } else {
-          AppendStringKeyPart(cell, p + 1 == keys.size(), &row_keys);
         }
+        k.order.push_back(static_cast<uint32_t>(r));
       }
-      k.order.push_back(static_cast<uint32_t>(r));
+      row_offsets[r + 1] = row_keys.size();
     }
-    row_offsets[r + 1] = row_keys.size();
   }
   internal::SortRows(&k.order, row_keys.data(), row_offsets.data(), times.data(), threads);
+  // Keys and times in sorted order, laid out by threads over ranges of positions (each range's
+  // bytes start where the lengths before it end).
   const size_t m = k.order.size();
-  k.key_bytes.resize(row_keys.size());
   k.key_offsets.resize(m + 1);
   k.times.resize(m);
   k.key_offsets[0] = 0;
-  size_t at = 0;
-  for (size_t pos = 0; pos < m; ++pos) {
-    const uint32_t r = k.order[pos];
-    const size_t len = row_offsets[r + 1] - row_offsets[r];
-    std::memcpy(k.key_bytes.data() + at, row_keys.data() + row_offsets[r], len);
-    at += len;
-    k.key_offsets[pos + 1] = at;
-    k.times[pos] = times[r];
+  const int nt = internal::ThreadsFor(m, threads, 50000);
+  std::vector<size_t> range_bytes(nt + 1, 0);
+  if (all_int) {
+    for (int i = 0; i <= nt; ++i) range_bytes[i] = (m * i / nt) * 8 * keys.size();
+  } else {
+    ParallelFor(nt, [&](int i) {
+      size_t bytes = 0;
+      for (size_t pos = m * i / nt, end = m * (i + 1) / nt; pos < end; ++pos) {
+        const uint32_t r = k.order[pos];
+        bytes += row_offsets[r + 1] - row_offsets[r];
+      }
+      range_bytes[i + 1] = bytes;
+    });
+    for (int i = 1; i <= nt; ++i) range_bytes[i] += range_bytes[i - 1];
   }
-  k.key_bytes.resize(at);
+  k.key_bytes.resize(range_bytes[nt]);
+  const bool one_int = all_int && keys.size() == 1;
+  ParallelFor(nt, [&](int i) {
+    size_t at = range_bytes[i];
+    for (size_t pos = m * i / nt, end = m * (i + 1) / nt; pos < end; ++pos) {
+      const uint32_t r = k.order[pos];
+      if (one_int) {  // a fixed-size copy
+        std::memcpy(k.key_bytes.data() + at, row_keys.data() + size_t{r} * 8, 8);
+        at += 8;
+      } else {
+        const size_t len = row_offsets[r + 1] - row_offsets[r];
+        std::memcpy(k.key_bytes.data() + at, row_keys.data() + row_offsets[r], len);
+        at += len;
+      }
+      k.key_offsets[pos + 1] = at;
+      k.times[pos] = times[r];
+    }
+  });
   return k;
 }
 
@@ -341,11 +448,16 @@ Status JoinSegment(const KeyedRows& rows, size_t begin, size_t end, const Segmen
         (*out.valid)[base + f] = 0;
         continue;
       }
-      (*out.valid)[base + f] = 1;
+      const BlockColumn& col = pb.columns[c];
       if ((*out.types)[f] == ValueType::kString) {
-        (*out.strings)[base + f].assign(pb.columns[c].String(prev_row));
+        (*out.valid)[base + f] = TrainingSet::kPlain;
+        (*out.strings)[base + f].assign(col.String(prev_row));
+      } else if ((*out.types)[f] == ValueType::kFloat && col.IsDecimal()) {
+        (*out.valid)[base + f] = static_cast<uint8_t>(TrainingSet::kDecimal0 + col.codec.decimals);
+        (*out.values)[base + f] = static_cast<uint64_t>(col.DecimalMantissa(prev_row));
       } else {
-        (*out.values)[base + f] = pb.columns[c].Get(prev_row);
+        (*out.valid)[base + f] = TrainingSet::kPlain;
+        (*out.values)[base + f] = col.Get(prev_row);
       }
     }
   }
@@ -505,6 +617,15 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
 // ---------------------------------------------------------------------------------------------
 // TrainingSet
 
+uint64_t TrainingSet::ViewResult::Bits(size_t idx) const {
+  if (valid[idx] < kDecimal0) return values[idx];
+  double d = DecimalValue(static_cast<int64_t>(values[idx]),
+                          static_cast<uint8_t>(valid[idx] - kDecimal0));
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  return bits;
+}
+
 ValueType TrainingSet::column_type(size_t col) const {
   if (!is_feature_column(col)) return ValueType::kString;
   auto [v, f] = feature_columns_[col - entities_.columns().size()];
@@ -524,9 +645,9 @@ CellValue TrainingSet::Cell(size_t row, size_t col) const {
   const ViewResult& res = results_[v];
   const size_t idx = row * res.nf + f;
   out.type = res.types[f];
-  out.is_null = !res.valid[idx];
+  out.is_null = res.valid[idx] == kNull;
   if (out.is_null) return out;
-  uint64_t bits = res.values[idx];
+  uint64_t bits = res.Bits(idx);
   switch (out.type) {
     case ValueType::kFloat:
       std::memcpy(&out.f, &bits, sizeof(out.f));
@@ -583,15 +704,31 @@ size_t TrainingSet::RowCsvBound(size_t row) const {
 
 char* TrainingSet::WriteRowCsv(size_t row, char* p) const {
   const size_t ne = entities_.columns().size();
+  const bool plain = entities_.plain();
   for (size_t c = 0; c < ne; ++c) {
     if (c > 0) *p++ = ',';
-    if (!entities_.IsNull(row, c)) p = WriteCsvField(entities_.Cell(row, c), p);
+    if (entities_.IsNull(row, c)) continue;
+    const std::string_view cell = entities_.Cell(row, c);
+    if (plain && !cell.empty()) {
+      std::memcpy(p, cell.data(), cell.size());
+      p += cell.size();
+    } else {
+      p = WriteCsvField(cell, p);
+    }
   }
   for (const auto& [v, f] : feature_columns_) {
     *p++ = ',';
     const ViewResult& res = results_[v];
     const size_t idx = row * res.nf + f;
-    if (!res.valid[idx]) continue;
+    const uint8_t state = res.valid[idx];
+    if (state == kNull) continue;
+    if (state >= kDecimal0) {  // a float written from its stored decimal
+      const int64_t m = static_cast<int64_t>(res.values[idx]);
+      const uint8_t decimals = static_cast<uint8_t>(state - kDecimal0);
+      char* end = FormatDecimalText(m, decimals, p);
+      p = end != nullptr ? end : FormatFloatText(DecimalValue(m, decimals), p);
+      continue;
+    }
     const uint64_t bits = res.values[idx];
     switch (res.types[f]) {
       case ValueType::kFloat: {
@@ -632,32 +769,35 @@ Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink
   RETURN_IF_ERROR(sink(header));
   const size_t n = num_rows();
   constexpr size_t kChunkRows = 8192;
+  const size_t nchunks = (n + kChunkRows - 1) / kChunkRows;
   const int nt = internal::ThreadsFor(n, threads, kChunkRows);
-  struct Buffer {
+  // Thread k formats chunks k, k + nt, ... into its own buffer and hands each to the sink in
+  // chunk order, one call at a time: while one thread's piece is being written, the others format.
+  std::mutex mu;
+  std::condition_variable turn;
+  size_t next = 0;  // GUARDED_BY(mu): the chunk to hand over next
+  Status failed;    // GUARDED_BY(mu)
+  ParallelFor(nt, [&](int k) {
     BigVector<char> bytes;
-    size_t used = 0;
-  };
-  std::vector<Buffer> bufs(nt);
-  for (size_t start = 0; start < n; start += kChunkRows * nt) {
-    ParallelFor(nt, [&](int t) {
-      Buffer& out = bufs[t];
-      out.used = 0;
-      size_t lo = std::min(n, start + kChunkRows * t);
-      size_t hi = std::min(n, lo + kChunkRows);
-      for (size_t r = lo; r < hi; ++r) {
-        size_t bound = RowCsvBound(r);
-        if (out.bytes.size() < out.used + bound) {
-          out.bytes.resize(std::max(out.bytes.size() * 2, out.used + bound + (1 << 20)));
+    for (size_t c = static_cast<size_t>(k); c < nchunks; c += static_cast<size_t>(nt)) {
+      size_t used = 0;
+      for (size_t r = c * kChunkRows, hi = std::min(n, r + kChunkRows); r < hi; ++r) {
+        const size_t bound = RowCsvBound(r);
+        if (bytes.size() < used + bound) {
+          bytes.resize(std::max(bytes.size() * 2, used + bound + (1 << 20)));
         }
-        out.used = static_cast<size_t>(WriteRowCsv(r, out.bytes.data() + out.used) -
-                                       out.bytes.data());
+        used = static_cast<size_t>(WriteRowCsv(r, bytes.data() + used) - bytes.data());
       }
-    });
-    for (const Buffer& b : bufs) {
-      if (b.used > 0) RETURN_IF_ERROR(sink(std::string_view(b.bytes.data(), b.used)));
+      std::unique_lock<std::mutex> lock(mu);
+      turn.wait(lock, [&] { return next == c || !failed.ok(); });
+      if (!failed.ok()) return;
+      Status st = sink(std::string_view(bytes.data(), used));
+      if (!st.ok()) failed = st;
+      ++next;
+      turn.notify_all();
     }
-  }
-  return Status::Ok();
+  });
+  return failed;
 }
 
 std::string TrainingSet::ToCsv() const {

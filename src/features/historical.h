@@ -61,6 +61,9 @@ class EntityTable {
   // The index of column `name`, or -1.
   int FindColumn(std::string_view name) const;
   bool IsNull(size_t row, size_t col) const { return Ref(row, col).flags & kNull; }
+  // True when no cell holds a character CSV output must quote (',', '"', CR, LF): a CSV body
+  // without any '"' (whose unquoted fields cannot hold the others).
+  bool plain() const { return plain_; }
   std::string_view Cell(size_t row, size_t col) const {
     const CellRef& r = Ref(row, col);
     const std::string& arena = (r.flags & kInExtra) ? extra_ : text_;
@@ -81,6 +84,7 @@ class EntityTable {
   std::string text_;   // the CSV body, or the concatenated cells
   std::string extra_;  // cells that needed unescaping
   BigVector<CellRef> cells_;  // row-major
+  bool plain_ = false;
 };
 
 // One cell of a training set. Entity columns are kString (their text as given).
@@ -126,6 +130,11 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
 
 class TrainingSet {
  public:
+  // Internal: a result cell's state (ViewResult::valid): null, a value as stored (a double's bits, an
+  // int64, a bool as 0/1, a string in `strings`), or a float kept as the decimal the segment
+  // stored, m / 10^(state - kDecimal0) with m in `values`: the CSV writer formats it from its
+  // digits (FormatDecimalText) instead of searching for the shortest digits of the double.
+  static constexpr uint8_t kNull = 0, kPlain = 1, kDecimal0 = 2;
   size_t num_rows() const { return entities_.num_rows(); }
   size_t num_columns() const { return names_.size(); }
   const std::vector<std::string>& columns() const { return names_; }
@@ -149,7 +158,9 @@ class TrainingSet {
   RowIterator Rows() const { return RowIterator(*this); }
 
   // Writes the header and rows as CSV in pieces of about 1 MiB to `sink`, stopping at the first
-  // error it returns. Floats as Python's repr (value_text.h), nulls as empty fields.
+  // error it returns. Floats as Python's repr (value_text.h), nulls as empty fields. Pieces are
+  // formatted by up to `threads` threads; the sink gets them in order, one call at a time, from
+  // the calling thread or one of the formatting threads.
   Status WriteCsv(const std::function<Status(std::string_view)>& sink, int threads = 2) const;
   std::string ToCsv() const;
 
@@ -161,8 +172,10 @@ class TrainingSet {
     size_t nf = 0;                  // requested features of the view
     std::vector<ValueType> types;   // per requested feature
     BigVector<uint64_t> values;     // row-major: row * nf + feature
-    BigVector<uint8_t> valid;
+    BigVector<uint8_t> valid;       // cell states, as values
     std::vector<std::string> strings;  // row * nf + feature, for string features only
+    // The cell's value as Cell() reads it (a decimal decoded to the double's bits).
+    uint64_t Bits(size_t idx) const;
   };
   // An upper bound on the bytes of row `row` as CSV, and the writer that stays within it.
   size_t RowCsvBound(size_t row) const;

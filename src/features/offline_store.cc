@@ -47,24 +47,95 @@ uint64_t SegmentFileNumber(const std::string& name) {
 // Building a segment from a batch
 
 // Rows of `batch` in (key, time) order with one row per (key, time): the last in batch order.
+// Rows are visited in sorted order, that is at random: prefetches, for position `i` of `order`
+// (below `end`), the time and key of the row 16 positions ahead (for keys of varying widths, the
+// key offsets 32 ahead first, then the key bytes 16 ahead).
+inline void PrefetchRow(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t i,
+                        size_t end) {
+  if (batch.key_width != 0) {  // fixed-width keys: no offsets to fetch first
+    if (i + 16 < end) {
+      const uint32_t ahead = order[i + 16];
+      __builtin_prefetch(batch.key_bytes.data() + size_t{ahead} * batch.key_width);
+      __builtin_prefetch(batch.event_ms.data() + ahead);
+    }
+    return;
+  }
+  if (i + 32 < end) {
+    const uint32_t far = order[i + 32];
+    __builtin_prefetch(batch.key_offsets.data() + far);
+    __builtin_prefetch(batch.event_ms.data() + far);
+  }
+  if (i + 16 < end) {
+    __builtin_prefetch(batch.key_bytes.data() + batch.key_offsets[order[i + 16]]);
+  }
+}
+
 BigVector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
   const size_t n = batch.rows;
   BigVector<uint32_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
   internal::SortRows(&order, batch.key_bytes.data(), batch.key_offsets.data(),
                      batch.event_ms.data(), threads);
-  size_t kept = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (i + 1 < n) {
-      uint32_t a = order[i], b = order[i + 1];
-      if (batch.event_ms[a] == batch.event_ms[b] && KeysEqual(batch.Key(a), batch.Key(b))) {
-        continue;  // a later row of the batch has the same key and time
+  // Position i is dropped when position i + 1 has the same key and time (a later row of the
+  // batch). Threads mark their slices of positions, then copy the kept rows out.
+  const int t = internal::ThreadsFor(n, threads, 200000);
+  BigVector<uint8_t> keep(n);
+  std::vector<size_t> kept(t + 1, 0);
+  ParallelFor(t, [&](int k) {
+    size_t count = 0;
+    for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
+      PrefetchRow(batch, order, i, n);
+      bool last = true;
+      if (i + 1 < n) {
+        const uint32_t a = order[i], b = order[i + 1];
+        last = batch.event_ms[a] != batch.event_ms[b] || !KeysEqual(batch.Key(a), batch.Key(b));
       }
+      keep[i] = last;
+      count += last;
     }
-    order[kept++] = order[i];
+    kept[k + 1] = count;
+  });
+  for (int k = 0; k < t; ++k) kept[k + 1] += kept[k];
+  if (kept[t] == n) return order;
+  BigVector<uint32_t> unique(kept[t]);
+  ParallelFor(t, [&](int k) {
+    size_t at = kept[k];
+    for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
+      if (keep[i]) unique[at++] = order[i];
+    }
+  });
+  return unique;
+}
+
+// The keys and times of rows order[begin, end) into blk (sized for them).
+void GatherKeysAndTimes(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t begin,
+                        size_t end, Block* blk) {
+  const size_t n = end - begin;
+  if (batch.key_width != 0) {  // fixed-width keys: a fixed-size copy per row, no offsets to read
+    const size_t w = batch.key_width;
+    blk->key_bytes.resize(n * w);
+    for (size_t i = 0; i < n; ++i) {
+      PrefetchRow(batch, order, begin + i, end);
+      const uint32_t row = order[begin + i];
+      blk->key_offsets[i + 1] = static_cast<uint32_t>((i + 1) * w);
+      blk->ts[i] = batch.event_ms[row];
+      std::memcpy(blk->key_bytes.data() + i * w, batch.key_bytes.data() + size_t{row} * w, w);
+    }
+    return;
   }
-  order.resize(kept);
-  return order;
+  size_t key_total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    PrefetchRow(batch, order, begin + i, end);
+    const uint32_t row = order[begin + i];
+    key_total += batch.key_offsets[row + 1] - batch.key_offsets[row];
+    blk->key_offsets[i + 1] = static_cast<uint32_t>(key_total);
+    blk->ts[i] = batch.event_ms[row];
+  }
+  blk->key_bytes.resize(key_total);
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view key = batch.Key(order[begin + i]);
+    std::memcpy(blk->key_bytes.data() + blk->key_offsets[i], key.data(), key.size());
+  }
 }
 
 void GatherBlock(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t begin,
@@ -75,18 +146,7 @@ void GatherBlock(const FeatureBatch& batch, const BigVector<uint32_t>& order, si
   blk->rows = n;
   blk->key_offsets.resize(n + 1);
   blk->ts.resize(n);
-  size_t key_total = 0;
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t row = order[begin + i];
-    key_total += batch.key_offsets[row + 1] - batch.key_offsets[row];
-    blk->key_offsets[i + 1] = static_cast<uint32_t>(key_total);
-    blk->ts[i] = batch.event_ms[row];
-  }
-  blk->key_bytes.resize(key_total);
-  for (size_t i = 0; i < n; ++i) {
-    std::string_view key = batch.Key(order[begin + i]);
-    std::memcpy(blk->key_bytes.data() + blk->key_offsets[i], key.data(), key.size());
-  }
+  GatherKeysAndTimes(batch, order, begin, end, blk);
   std::vector<uint64_t*> values(nf);
   std::vector<uint8_t*> bits(nf);
   for (size_t f = 0; f < nf; ++f) {

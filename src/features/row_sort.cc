@@ -1,6 +1,7 @@
 #include "features/row_sort.h"
 
 #include <algorithm>
+#include <limits>
 #include <string_view>
 
 #include "features/entity_key.h"
@@ -43,6 +44,87 @@ void RadixSort(BigVector<Coded>* items, unsigned bits) {
 
 unsigned BitsOf(uint64_t range) { return range == 0 ? 0 : 64 - __builtin_clzll(range); }
 
+// Fixed-width keys of at most 8 bytes whose prefixes span at most `buckets` values from `pmin`:
+// a stable counting sort by prefix (a histogram and a scatter, each split over threads by input
+// slice, so rows of one key keep their input order), then each key's rows by (time, row). When
+// (time - tmin, row) packs into 64 bits the scatter writes those packed words, so the per-key
+// sorts run on contiguous integers; otherwise it writes row numbers and compares times.
+void BucketSort(uint32_t* r, size_t n, const char* key_bytes, const uint64_t* key_offsets,
+                const int64_t* times, size_t width, uint64_t pmin, size_t buckets, int64_t tmin,
+                unsigned tbits, int threads) {
+  auto bucket = [&](uint32_t row) -> size_t {
+    const char* k = key_bytes + key_offsets[row];
+    uint64_t p = width == 8 ? LoadBigEndian64(k) : KeyPrefix(std::string_view(k, width));
+    return static_cast<size_t>(p - pmin);
+  };
+  const unsigned rbits = std::max(1u, BitsOf(r[n - 1]));  // rows ascend: the last is the largest
+  const bool packed = tbits + rbits <= 64;
+  const uint64_t row_mask = rbits == 64 ? ~uint64_t{0} : (uint64_t{1} << rbits) - 1;
+  const int t = ThreadsFor(n, threads, 100000);
+  std::vector<std::vector<uint32_t>> counts(t, std::vector<uint32_t>(buckets, 0));
+  ParallelFor(t, [&](int k) {
+    uint32_t* c = counts[k].data();
+    for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) ++c[bucket(r[i])];
+  });
+  // Bucket b starts at start[b]; slice k of the input writes its rows of b after slice k-1's.
+  std::vector<uint32_t> start(buckets + 1);
+  uint32_t sum = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    start[b] = sum;
+    for (int k = 0; k < t; ++k) {
+      uint32_t c = counts[k][b];
+      counts[k][b] = sum;
+      sum += c;
+    }
+  }
+  start[buckets] = sum;
+  BigVector<uint64_t> items(packed ? n : 0);
+  BigVector<uint32_t> scattered(packed ? 0 : n);
+  ParallelFor(t, [&](int k) {
+    uint32_t* at = counts[k].data();
+    for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
+      const uint32_t row = r[i];
+      const size_t b = bucket(row);
+      if (packed) {
+        const uint64_t dt = static_cast<uint64_t>(times[row]) - static_cast<uint64_t>(tmin);
+        items[at[b]++] = rbits == 64 ? row : (dt << rbits) | row;
+      } else {
+        scattered[at[b]++] = row;
+      }
+    }
+  });
+  // Each thread sorts the keys of its share of the positions.
+  auto by_time = [times](uint32_t a, uint32_t b) {
+    return times[a] != times[b] ? times[a] < times[b] : a < b;
+  };
+  ParallelFor(t, [&](int k) {
+    const size_t lo_pos = n * k / t, hi_pos = n * (k + 1) / t;
+    size_t b = std::upper_bound(start.begin(), start.end(), lo_pos) - start.begin() - 1;
+    if (k > 0 && start[b] != lo_pos) ++b;  // a key straddling the cut belongs to the slice before
+    for (; b < buckets && start[b] < hi_pos; ++b) {
+      const size_t s = start[b], e = start[b + 1];
+      if (packed) {
+        uint64_t* g = items.data() + s;
+        const size_t m = e - s;
+        if (m > 32) {
+          std::sort(g, g + m);
+        } else {
+          for (size_t i = 1; i < m; ++i) {
+            const uint64_t x = g[i];
+            size_t j = i;
+            for (; j > 0 && g[j - 1] > x; --j) g[j] = g[j - 1];
+            g[j] = x;
+          }
+        }
+        for (size_t i = s; i < e; ++i) r[i] = static_cast<uint32_t>(items[i] & row_mask);
+      } else {
+        std::sort(scattered.data() + s, scattered.data() + e, by_time);
+        std::copy(scattered.data() + s, scattered.data() + e, r + s);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void SortRows(BigVector<uint32_t>* rows, const char* key_bytes, const uint64_t* key_offsets,
@@ -53,22 +135,47 @@ void SortRows(BigVector<uint32_t>* rows, const char* key_bytes, const uint64_t* 
   auto key = [&](uint32_t row) {
     return std::string_view(key_bytes + key_offsets[row], key_offsets[row + 1] - key_offsets[row]);
   };
-  // Can one 64-bit code order the rows?
+  // Can one 64-bit code order the rows? (Ranges of keys and times, by threads over slices.)
   const size_t width = key(r[0]).size();
-  bool exact = width <= 8;
+  struct Range {
+    bool exact = true;
+    uint64_t pmin = ~uint64_t{0}, pmax = 0;
+    int64_t tmin = std::numeric_limits<int64_t>::max(), tmax = std::numeric_limits<int64_t>::min();
+  };
+  const int rt = ThreadsFor(n, threads, 200000);
+  std::vector<Range> ranges(rt);
+  ParallelFor(rt, [&](int k) {
+    Range& g = ranges[k];
+    g.exact = width <= 8;
+    for (size_t i = n * k / rt, end = n * (k + 1) / rt; i < end && g.exact; ++i) {
+      const uint32_t row = r[i];
+      const size_t len = key_offsets[row + 1] - key_offsets[row];
+      g.exact = len == width;
+      const uint64_t p = width == 8 ? LoadBigEndian64(key_bytes + key_offsets[row])
+                                    : KeyPrefix(std::string_view(key_bytes + key_offsets[row], len));
+      g.pmin = std::min(g.pmin, p);
+      g.pmax = std::max(g.pmax, p);
+      g.tmin = std::min(g.tmin, times[row]);
+      g.tmax = std::max(g.tmax, times[row]);
+    }
+  });
+  bool exact = true;
   uint64_t pmin = ~uint64_t{0}, pmax = 0;
-  int64_t tmin = times[r[0]], tmax = times[r[0]];
-  for (size_t i = 0; i < n && exact; ++i) {
-    std::string_view k = key(r[i]);
-    exact = k.size() == width;
-    uint64_t p = KeyPrefix(k);
-    pmin = std::min(pmin, p);
-    pmax = std::max(pmax, p);
-    tmin = std::min(tmin, times[r[i]]);
-    tmax = std::max(tmax, times[r[i]]);
+  int64_t tmin = std::numeric_limits<int64_t>::max(), tmax = std::numeric_limits<int64_t>::min();
+  for (const Range& g : ranges) {
+    exact = exact && g.exact;
+    pmin = std::min(pmin, g.pmin);
+    pmax = std::max(pmax, g.pmax);
+    tmin = std::min(tmin, g.tmin);
+    tmax = std::max(tmax, g.tmax);
   }
   if (exact) {
     const unsigned tbits = BitsOf(static_cast<uint64_t>(tmax) - static_cast<uint64_t>(tmin));
+    if (pmax - pmin < std::max<uint64_t>(2 * n, 1 << 16) && n < (uint64_t{1} << 32)) {
+      BucketSort(r, n, key_bytes, key_offsets, times, width, pmin,
+                 static_cast<size_t>(pmax - pmin) + 1, tmin, tbits, threads);
+      return;
+    }
     const unsigned pbits = BitsOf(pmax - pmin);
     if (pbits + tbits <= 64) {
       BigVector<Coded> items(n);

@@ -3,11 +3,13 @@
 // Internal to the feature store.
 //
 // When every key is the same length of at most 8 bytes (one int join key, or short fixed
-// strings), the key is its 8-byte prefix; when the bits that vary among those prefixes plus the
-// bits of the time range fit in 64, each row gets one 64-bit code ((prefix - min) << time bits |
-// (time - min)) and a stable LSD radix sort orders the rows in a few linear passes. Rows with
-// equal codes keep their input order, which is the row-number tie-break. Otherwise std::sort runs
-// with the full comparison, split over threads and merged.
+// strings), the key is its 8-byte prefix. When those prefixes span few values (at most 2n, or
+// 65,536), a stable counting sort groups the rows by key in two linear passes and each key's few
+// rows are then sorted by (time, row). Otherwise, when the bits that vary among the prefixes plus
+// the bits of the time range fit in 64, each row gets one 64-bit code ((prefix - min) << time
+// bits | (time - min)) and a stable LSD radix sort orders the rows in a few linear passes. Rows
+// with equal codes keep their input order, which is the row-number tie-break. Otherwise std::sort
+// runs with the full comparison, split over threads and merged.
 
 #include <cstdint>
 

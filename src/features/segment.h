@@ -60,6 +60,14 @@ struct SegmentSchema {
 };
 
 inline constexpr uint8_t kNoDecimals = 0xff;
+inline constexpr uint8_t kMaxDecimals = 9;
+
+// The double a decimal-coded float decodes to: m / 10^decimals, one correctly rounded division
+// (decimals <= kMaxDecimals).
+inline double DecimalValue(int64_t m, uint8_t decimals) {
+  constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  return static_cast<double>(m) / kPow10[decimals];
+}
 
 // How a value chunk is stored (see above).
 struct ValueCodec {
@@ -81,11 +89,30 @@ struct BlockColumn {
     return valid_bits.empty() || ((valid_bits[i >> 3] >> (i & 7)) & 1);
   }
   uint64_t Get(size_t i) const { return codec.kind == 0 ? values[i] : Unpack(i); }
+  // True when the column's values are stored as decimals (a float chunk of codec 1): value i is
+  // DecimalValue(DecimalMantissa(i), codec.decimals), bit for bit what Get(i) returns.
+  bool IsDecimal() const { return codec.kind == 1 && codec.decimals <= kMaxDecimals; }
+  int64_t DecimalMantissa(size_t i) const { return static_cast<int64_t>(UnpackRaw(i)); }
   std::string_view String(size_t i) const {
     uint64_t v = Get(i);
     return std::string_view(strings).substr(v >> 24, v & 0xffffff);
   }
   uint64_t Unpack(size_t i) const;
+  // base + the packed bits of value i (codec 1), before any decimal scaling. Inline: the join
+  // calls it for every row of every block it reads.
+  uint64_t UnpackRaw(size_t i) const {
+    const unsigned b = codec.bits;
+    uint64_t u = 0;
+    if (b != 0) {
+      const size_t bitpos = i * b;
+      const size_t w = bitpos >> 6;
+      const unsigned off = bitpos & 63;
+      u = values[w] >> off;
+      if (off + b > 64) u |= values[w + 1] << (64 - off);
+      if (b < 64) u &= (uint64_t{1} << b) - 1;
+    }
+    return static_cast<uint64_t>(codec.base) + u;
+  }
 };
 
 // One block's rows in memory, as read or as being built.

@@ -15,6 +15,55 @@ constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
 
 inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// The value of the 8 (4) ASCII digits at p, or false when one of them is not a digit: a
+// little-endian load and a few multiplies instead of a loop (the fast_float library's method).
+inline bool EightDigits(const char* p, uint64_t* out) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  if ((((v + 0x4646464646464646ull) | (v - 0x3030303030303030ull)) & 0x8080808080808080ull) != 0) {
+    return false;
+  }
+  v -= 0x3030303030303030ull;
+  v = (v * 10) + (v >> 8);  // bytes 0, 2, 4, 6: pairs of digits
+  constexpr uint64_t kMask = 0x000000FF000000FFull;
+  constexpr uint64_t kMul1 = 0x000F424000000064ull;  // 100 + (1000000 << 32)
+  constexpr uint64_t kMul2 = 0x0000271000000001ull;  // 1 + (10000 << 32)
+  *out = (((v & kMask) * kMul1) + (((v >> 16) & kMask) * kMul2)) >> 32;
+  return true;
+}
+
+inline bool FourDigits(const char* p, uint64_t* out) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  if ((((v + 0x46464646u) | (v - 0x30303030u)) & 0x80808080u) != 0) return false;
+  v -= 0x30303030u;
+  v = (v * 10) + (v >> 8);  // bytes 0 and 2: pairs of digits
+  *out = ((v & 0xFF) * 100) + ((v >> 16) & 0xFF);
+  return true;
+}
+
+// Appends the decimal digits at p (up to the first non-digit or end) to *mantissa, which wraps
+// past 19 digits (callers count the digits); returns the end of the digits.
+inline const char* ReadDigits(const char* p, const char* end, uint64_t* mantissa) {
+  uint64_t m = *mantissa, v;
+  while (end - p >= 8 && EightDigits(p, &v)) {
+    m = m * 100000000 + v;
+    p += 8;
+  }
+  if (end - p >= 4 && FourDigits(p, &v)) {
+    m = m * 10000 + v;
+    p += 4;
+  }
+  while (p < end && IsDigit(*p)) m = m * 10 + static_cast<uint64_t>(*p++ - '0');
+  *mantissa = m;
+  return p;
+}
+
 bool SlowParseFloat(std::string_view text, double* out) {
   const char* begin = text.data();
   const char* end = begin + text.size();
@@ -44,13 +93,13 @@ bool ParseFloatText(std::string_view text, double* out) {
   while (p < end && *p == '0') ++p;  // leading zeros carry no digits
   const char* digits = p;
   uint64_t mantissa = 0;
-  while (p < end && IsDigit(*p)) mantissa = mantissa * 10 + static_cast<uint64_t>(*p++ - '0');
+  p = ReadDigits(p, end, &mantissa);
   size_t count = static_cast<size_t>(p - digits);
   bool any_digit = p > start;
   int exp10 = 0;
   if (p < end && *p == '.') {
     const char* frac = ++p;
-    while (p < end && IsDigit(*p)) mantissa = mantissa * 10 + static_cast<uint64_t>(*p++ - '0');
+    p = ReadDigits(p, end, &mantissa);
     const size_t n = static_cast<size_t>(p - frac);
     any_digit |= n > 0;
     count += n;
@@ -120,6 +169,43 @@ char* FormatIntText(int64_t value, char* out) {
 
 namespace {
 
+// Writes [-]m / 10^d in fixed notation: at least one integer digit, the fraction's d digits (m
+// has no trailing zeros to drop when d > 0), ".0" when d == 0.
+char* WriteFixed(bool negative, uint64_t m, int d, char* out) {
+  char buf[24];  // the digits of m, two at a time, right-aligned
+  char* const last = buf + sizeof(buf);
+  char* p = last;
+  while (m >= 100) {
+    p -= 2;
+    std::memcpy(p, kDigitPairs + 2 * (m % 100), 2);
+    m /= 100;
+  }
+  if (m >= 10) {
+    p -= 2;
+    std::memcpy(p, kDigitPairs + 2 * m, 2);
+  } else {
+    *--p = static_cast<char>('0' + m);
+  }
+  const int n = static_cast<int>(last - p);
+  if (negative) *out++ = '-';
+  if (n <= d) {  // 0.000ddd
+    *out++ = '0';
+    *out++ = '.';
+    for (int i = n; i < d; ++i) *out++ = '0';
+    std::memcpy(out, p, n);
+    return out + n;
+  }
+  std::memcpy(out, p, n - d);  // the integer digits
+  out += n - d;
+  *out++ = '.';
+  if (d == 0) {
+    *out++ = '0';
+    return out;
+  }
+  std::memcpy(out, p + (n - d), d);
+  return out + d;
+}
+
 // For 1e-4 <= |v| < 2^50: v written with the fewest decimals d <= 9 such that v is the double
 // nearest to m / 10^d, or nullptr when no such d exists (then the general path runs). This is the
 // text of the shortest round-trip algorithm, found faster:
@@ -144,36 +230,44 @@ char* FormatDecimal(double value, char* out) {
   const double rounded = (scaled + kMagic) - kMagic;
   if (std::fabs(scaled - rounded) > 0.25) return nullptr;
   uint64_t m = static_cast<uint64_t>(rounded);
-  while (d > 0 && m % 10 == 0) {
+  // Strip min(trailing zeros, d) zeros: 8, 4, 2 and 1 at a time (d <= 9).
+  if (d >= 8 && m % 100000000 == 0) {
+    m /= 100000000;
+    d -= 8;
+  }
+  if (d >= 4 && m % 10000 == 0) {
+    m /= 10000;
+    d -= 4;
+  }
+  if (d >= 2 && m % 100 == 0) {
+    m /= 100;
+    d -= 2;
+  }
+  if (d >= 1 && m % 10 == 0) {
     m /= 10;
-    --d;
+    d -= 1;
   }
   if (static_cast<double>(m) / kPow10[d] != a) return nullptr;
-  char buf[24];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + m % 10);
-    m /= 10;
-  } while (m != 0);  // buf holds the digits reversed
-  if (value < 0) *out++ = '-';
-  if (n <= d) {
-    *out++ = '0';
-    *out++ = '.';
-    for (int i = n; i < d; ++i) *out++ = '0';
-    while (n > 0) *out++ = buf[--n];
-    return out;
-  }
-  while (n > d) *out++ = buf[--n];
-  *out++ = '.';
-  if (d == 0) {
-    *out++ = '0';
-    return out;
-  }
-  while (n > 0) *out++ = buf[--n];
-  return out;
+  return WriteFixed(value < 0, m, d, out);
 }
 
 }  // namespace
+
+char* FormatDecimalText(int64_t m, int d, char* out) {
+  if (m == 0 || d < 0 || d > 9 || m == INT64_MIN) return nullptr;
+  const bool negative = m < 0;
+  uint64_t u = negative ? static_cast<uint64_t>(-m) : static_cast<uint64_t>(m);
+  if (u > (uint64_t{1} << 53)) return nullptr;  // m itself would round on the way to a double
+  while (d > 0 && u % 10 == 0) {
+    u /= 10;
+    --d;
+  }
+  constexpr uint64_t kPow10Int[] = {1,         10,         100,         1000,       10000,
+                                    100000,    1000000,    10000000,    100000000,  1000000000};
+  if (u >= 1000000000000000ull) return nullptr;               // more than 15 digits
+  if (d > 4 && u < kPow10Int[d - 4]) return nullptr;           // below 1e-4
+  return WriteFixed(negative, u, d, out);
+}
 
 char* FormatFloatText(double value, char* out) {
   if (char* end = FormatDecimal(value, out)) return end;

@@ -31,5 +31,13 @@ char* FormatFloatText(double value, char* out);
 // FormatFloatText first tries a faster exact path for short decimals. Exposed for tests.
 char* FormatFloatTextShortest(double value, char* out);
 char* FormatIntText(int64_t value, char* out);
+// The text FormatFloatText writes for the double nearest to m / 10^d (0 <= d <= 9; that double
+// is static_cast<double>(m) / 10^d for |m| <= 2^53), written from the decimal itself when that
+// text is its plain decimal form: when 0 < |m| <= 2^53 and m has at most
+// 15 significant digits once trailing zeros are dropped (then no shorter decimal reads back to the
+// same double, so it is the shortest round-trip text) and the value is at least 1e-4 (fixed
+// notation). Returns the end, or nullptr (nothing written) otherwise. For the join's output,
+// whose stored floats are decimals (segment.h).
+char* FormatDecimalText(int64_t m, int d, char* out);
 
 }  // namespace plinth::features

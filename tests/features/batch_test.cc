@@ -158,5 +158,32 @@ TEST(Batch, ReadsEveryLineEnding) {
   }
 }
 
+TEST(Batch, LargeBodiesReadAlikeWithAndWithoutQuotes) {
+  // Over 2 MiB, so two threads scan it; one quoted field in the second half makes the whole body
+  // one range read by the quoting reader (a quoted field may hold a line break, where a cut
+  // between threads could fall), and the rows come out the same.
+  for (bool quoted : {false, true}) {
+    std::string body = "driver_id,event_timestamp,conv,trips,tier\r\n";
+    const int n = 60000;
+    for (int i = 0; i < n; ++i) {
+      std::string tier = i % 3 == 0 ? "gold" : "silver";
+      if (quoted && i == 2 * n / 3) tier = "\"" + tier + "\"";
+      body += std::to_string(i) + ",2024-05-01T12:00:00Z,0." + std::to_string(i % 10) + "," +
+              std::to_string(i) + "," + tier + (i % 7 == 0 ? "\n" : "\r\n");
+    }
+    ASSERT_GT(body.size(), size_t{2} << 20);
+    ParseOptions options;
+    options.threads = 2;
+    auto b = ParseBatch(View(), BatchFormat::kCsv, body, options);
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    ASSERT_EQ(b->rows, static_cast<size_t>(n));
+    for (int i : {0, 1, n / 2, 2 * n / 3, n - 1}) {
+      EXPECT_EQ(b->Int(i, 1), i);
+      EXPECT_EQ(b->String(i, 3), i % 3 == 0 ? "gold" : "silver");
+      EXPECT_EQ(b->Key(i).size(), 8u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace plinth::features

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <random>
+
 namespace plinth::features {
 namespace {
 
@@ -48,6 +51,36 @@ TEST(EventTime, TellsEpochSecondsFromMillisecondsByMagnitude) {
   EXPECT_EQ(Ms("-1.5"), -1500);
   EXPECT_EQ(Ms("-0.0005"), -1);  // floor toward the past
   EXPECT_EQ(Ms("-100000000000"), -100000000000);
+}
+
+TEST(EventTime, FixedUtcFormReadsAsTheGeneralRfc3339Path) {
+  // "YYYY-MM-DDTHH:MM:SSZ" has a loop-free path; the same instant written with a space and an
+  // explicit offset goes through the general one.
+  std::mt19937_64 rng(23);
+  char fast[32], general[40];
+  for (int i = 0; i < 100000; ++i) {
+    const unsigned y = 1 + rng() % 9999, mo = rng() % 14, d = rng() % 33, h = rng() % 25,
+                   mi = rng() % 61, s = rng() % 62;
+    std::snprintf(fast, sizeof(fast), "%04u-%02u-%02uT%02u:%02u:%02uZ", y, mo, d, h, mi, s);
+    std::snprintf(general, sizeof(general), "%04u-%02u-%02u %02u:%02u:%02u+00:00", y, mo, d, h,
+                  mi, s);
+    int64_t a = -1, b = -1;
+    const bool ok = ParseEventTimeMs(general, &b);
+    ASSERT_EQ(ParseEventTimeMs(fast, &a), ok) << fast;
+    if (ok) {
+      ASSERT_EQ(a, b) << fast;
+    }
+  }
+  int64_t ms;
+  EXPECT_TRUE(ParseEventTimeMs("2024-02-29T00:00:00Z", &ms));
+  EXPECT_FALSE(ParseEventTimeMs("2023-02-29T00:00:00Z", &ms));
+  EXPECT_FALSE(ParseEventTimeMs("2024-0a-01T00:00:00Z", &ms));
+  EXPECT_FALSE(ParseEventTimeMs("0000-01-01T00:00:00Z", &ms));
+  EXPECT_FALSE(ParseEventTimeMs("9999-12-31T23:59:60Z", &ms));  // past the last millisecond
+  EXPECT_TRUE(ParseEventTimeMs("2016-12-31T23:59:60Z", &ms));   // a leap second
+  EXPECT_EQ(ms, 1483228800000);
+  EXPECT_TRUE(ParseEventTimeMs("1969-12-31T23:59:59Z", &ms));
+  EXPECT_EQ(ms, -1000);
 }
 
 TEST(EventTime, RejectsWhatIsNoTime) {

@@ -23,14 +23,14 @@ struct Rows {
   }
 };
 
-// Checks SortRows against std::stable_sort on (key bytes, time).
-void Check(const Rows& rows, int threads) {
+// Checks SortRows against std::stable_sort on (key bytes, time), over every row or over every
+// `stride`-th row (the join sorts only the rows that have a key).
+void Check(const Rows& rows, int threads, size_t stride = 1) {
   const size_t n = rows.times.size();
-  BigVector<uint32_t> got(n);
-  for (size_t i = 0; i < n; ++i) got[i] = static_cast<uint32_t>(i);
+  BigVector<uint32_t> got;
+  for (size_t i = 0; i < n; i += stride) got.push_back(static_cast<uint32_t>(i));
   internal::SortRows(&got, rows.keys.data(), rows.offsets.data(), rows.times.data(), threads);
-  std::vector<uint32_t> want(n);
-  for (size_t i = 0; i < n; ++i) want[i] = static_cast<uint32_t>(i);
+  std::vector<uint32_t> want(got.begin(), got.end());
   auto key = [&](uint32_t r) {
     return std::string_view(rows.keys).substr(rows.offsets[r], rows.offsets[r + 1] - rows.offsets[r]);
   };
@@ -50,6 +50,24 @@ TEST(RowSort, RadixPathKeepsInputOrderForTies) {
     AppendIntKeyPart(static_cast<int64_t>(rng() % 1000) - 500, &k);
     rows.Add(k, static_cast<int64_t>(rng() % 50));  // many equal (key, time) pairs
   }
+  Check(rows, 2);
+}
+
+TEST(RowSort, BucketPathOrdersEachKeysRowsByTimeThenRow) {
+  std::mt19937_64 rng(6);
+  Rows rows;
+  for (int i = 0; i < 400000; ++i) {
+    std::string k;
+    // A few keys with thousands of rows (sorted with std::sort), most with a handful.
+    int64_t key = i % 10 == 0 ? static_cast<int64_t>(rng() % 3) : static_cast<int64_t>(rng() % 90000);
+    AppendIntKeyPart(key - 45000, &k);
+    rows.Add(k, static_cast<int64_t>(rng() % 20) * 1000 - 7000);  // ties and negative times
+  }
+  Check(rows, 1);
+  Check(rows, 2);
+  Check(rows, 2, 3);
+  // Times spanning 2^62 leave no room to pack the row beside the time: rows are compared.
+  for (size_t i = 0; i < rows.times.size(); i += 7) rows.times[i] = int64_t{1} << 62;
   Check(rows, 2);
 }
 

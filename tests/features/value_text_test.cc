@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -58,6 +59,46 @@ TEST(ValueText, DecimalFastPathWritesWhatTheShortestPathWrites) {
   }
 }
 
+TEST(ValueText, DecimalTextIsTheShortestTextOfTheNearestDouble) {
+  // FormatDecimalText(m, d) writes what FormatFloatText writes for the double m / 10^d, or
+  // declines (and then the caller formats the double).
+  std::mt19937_64 rng(13);
+  constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  int written = 0;
+  auto check = [&](int64_t m, int d) {
+    char a[kMaxNumberText], b[kMaxNumberText];
+    char* end = FormatDecimalText(m, d, a);
+    if (end == nullptr) return;
+    ++written;
+    const double v = static_cast<double>(m) / kPow10[d];
+    ASSERT_EQ(std::string(a, end), std::string(b, FormatFloatTextShortest(v, b)))
+        << m << " / 10^" << d;
+  };
+  for (int i = 0; i < 300000; ++i) {
+    const int d = static_cast<int>(rng() % 10);
+    const int digits = 1 + static_cast<int>(rng() % 18);
+    int64_t m = static_cast<int64_t>(rng() % static_cast<uint64_t>(std::pow(10.0, digits)));
+    if (rng() % 4 == 0) m -= m % 1000;  // trailing zeros to drop
+    check(rng() % 2 ? m : -m, d);
+  }
+  EXPECT_GT(written, 100000);
+  for (int64_t m : {1LL, 10LL, 12345LL, 100000LL, 999999999999999LL, 1000000000000000LL,
+                    99999LL, 100000000LL, 5LL}) {
+    for (int d = 0; d <= 9; ++d) {
+      check(m, d);
+      check(-m, d);
+    }
+  }
+  char buf[kMaxNumberText];
+  EXPECT_EQ(FormatDecimalText(0, 3, buf), nullptr);                 // zero: the double path
+  EXPECT_EQ(FormatDecimalText(99999, 9, buf), nullptr);             // below 1e-4
+  EXPECT_EQ(FormatDecimalText(1234567890123456, 0, buf), nullptr);  // 16 digits
+  EXPECT_EQ(std::string(buf, FormatDecimalText(123400, 4, buf)), "12.34");
+  EXPECT_EQ(std::string(buf, FormatDecimalText(-5, 0, buf)), "-5.0");
+  EXPECT_EQ(std::string(buf, FormatDecimalText(1, 4, buf)), "0.0001");
+  EXPECT_EQ(std::string(buf, FormatDecimalText(1000000000, 9, buf)), "1.0");
+}
+
 TEST(ValueText, ParsesFloatsCorrectlyRounded) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> dist(-1e6, 1e6);
@@ -83,6 +124,46 @@ TEST(ValueText, ParsesFloatsCorrectlyRounded) {
                           "1 ", "0x10"}) {
     EXPECT_FALSE(ParseFloatText(bad, &d)) << bad;
   }
+}
+
+TEST(ValueText, ParsesDigitRunsOfEveryLengthAsFromChars) {
+  // The parser reads digits 8 and 4 at a time: runs of every length and position, a non-digit
+  // at each place of a run, and signs and exponents around them, all agree with from_chars.
+  std::mt19937_64 rng(17);
+  auto reference = [](const std::string& t, double* v) {
+    const char* b = t.data() + (t[0] == '+' ? 1 : 0);
+    auto [ptr, ec] = std::from_chars(b, t.data() + t.size(), *v);
+    return ec == std::errc() && ptr == t.data() + t.size() && std::isfinite(*v);
+  };
+  const char* pieces[] = {"", "-", "+", "0", "00", "."};
+  for (int i = 0; i < 200000; ++i) {
+    std::string t = pieces[rng() % 3];
+    const int a = static_cast<int>(rng() % 21), b = static_cast<int>(rng() % 21);
+    for (int k = 0; k < a; ++k) t.push_back(static_cast<char>('0' + rng() % 10));
+    if (rng() % 4 != 0) t.push_back('.');
+    for (int k = 0; k < b; ++k) t.push_back(static_cast<char>('0' + rng() % 10));
+    if (rng() % 5 == 0) t += (rng() % 2 ? "e-" : "E") + std::to_string(rng() % 30);
+    if (rng() % 10 == 0 && !t.empty()) t[rng() % t.size()] = "x/:. e"[rng() % 6];
+    if (t.empty()) continue;
+    double want = 0, got = 0;
+    const bool ok = reference(t, &want);
+    ASSERT_EQ(ParseFloatText(t, &got), ok) << t;
+    if (ok) {
+      ASSERT_EQ(std::memcmp(&want, &got, sizeof(got)), 0) << t;
+    }
+  }
+  double d;
+  EXPECT_TRUE(ParseFloatText("12345678.87654321", &d));
+  EXPECT_EQ(d, 12345678.87654321);
+  EXPECT_TRUE(ParseFloatText("-0.00000001", &d));
+  EXPECT_EQ(d, -1e-8);
+  EXPECT_TRUE(ParseFloatText("9999999999999999999", &d));  // 19 digits: still the fast read
+  EXPECT_EQ(d, 9999999999999999999.0);
+  EXPECT_TRUE(ParseFloatText("-0.0", &d));
+  EXPECT_TRUE(std::signbit(d));
+  EXPECT_FALSE(ParseFloatText("1234567a", &d));
+  EXPECT_FALSE(ParseFloatText("1234:678", &d));
+  EXPECT_FALSE(ParseFloatText("12345678/", &d));
 }
 
 TEST(ValueText, ParsesIntsAndBools) {
