@@ -226,27 +226,37 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(const ServerOptions& option
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->router = &router;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(options.port));
-  if (::inet_pton(AF_INET, options.host.c_str(), &address.sin_addr) != 1) {
-    return InvalidArgument("'" + options.host + "' is not an IPv4 address");
+  // An IPv4 or IPv6 literal (the server listens where it is told; no name lookup).
+  sockaddr_storage address{};
+  socklen_t address_size = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+  if (::inet_pton(AF_INET, options.host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(options.port));
+    address_size = sizeof(sockaddr_in);
+  } else if (::inet_pton(AF_INET6, options.host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(options.port));
+    address_size = sizeof(sockaddr_in6);
+  } else {
+    return InvalidArgument("'" + options.host + "' is not an IP address");
   }
   auto fail = [&](const char* what) {
     return Unavailable("cannot listen on " + options.host + ":" + std::to_string(options.port) +
                        ": " + what + ": " + std::strerror(errno));
   };
-  impl->listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  impl->listen_fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (impl->listen_fd < 0) return fail("socket");
   int one = 1;
   ::setsockopt(impl->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(impl->listen_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+  if (::bind(impl->listen_fd, reinterpret_cast<sockaddr*>(&address), address_size) != 0) {
     return fail("bind");
   }
   if (::listen(impl->listen_fd, SOMAXCONN) != 0) return fail("listen");
   socklen_t length = sizeof address;
   ::getsockname(impl->listen_fd, reinterpret_cast<sockaddr*>(&address), &length);
-  impl->port = ntohs(address.sin_port);
+  impl->port = ntohs(address.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
   impl->stop_fd = ::eventfd(0, EFD_CLOEXEC);
   if (impl->stop_fd < 0) return fail("eventfd");
   for (int i = 0; i < std::max(1, options.threads); ++i) {
