@@ -430,3 +430,90 @@ def test_cli_deploys_and_batch_predicts(server, models, tmp_path):
     assert run_cli(server, "endpoints", "delete", name).returncode == 0
     missing = run_cli(server, "endpoints", "get", name)
     assert missing.returncode == 1 and "not_found" in missing.stderr
+
+
+def _rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _accept_backlog(port):
+    """Connections waiting in the kernel for the listening socket on `port` to accept them."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, state, queues = fields[1], fields[3], fields[4]
+            if state == "0A" and int(local.split(":")[1], 16) == port:
+                return int(queues.split(":")[1], 16)
+    raise AssertionError(f"no listening socket on port {port}")
+
+
+def _timed_predictions(server, endpoint, body, n):
+    """n predictions over one keep-alive connection: their latencies in ms (all must be 200)."""
+    conn = support.connect(server.port, timeout=10)
+    reader = support.HttpReader(conn)
+    data = json.dumps(body).encode()
+    head = support.request_head("POST", f"/api/v1/endpoints/{endpoint}/predict",
+                                token=server.admin_token, content_length=len(data),
+                                headers={"Content-Type": "application/json"})
+    latencies = []
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            conn.sendall(head + data)
+            status, _, answer = reader.next(timeout=10)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            assert status == 200, answer
+    finally:
+        conn.close()
+    return sorted(latencies)
+
+
+def test_thousands_of_idle_or_slow_connections_leave_predictions_unaffected(server, models):
+    """2,000 connections that say nothing, dribble half a header or send half a body: predictions
+    on another connection keep their latency, and the server's memory stays bounded."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 2000
+    if soft < want + 200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, want + 500), hard))
+        soft = min(hard, want + 500)
+    n = min(want, soft - 200)
+    assert n >= 1000, f"the open-files limit ({soft}) leaves room for only {n} connections"
+    ep = expect(create_endpoint(server, [{"name": "a", "model": models["name"], "version": 1}]), 201)
+    body = {"inputs": models["v1"][1][:1].tolist()}
+    body["inputs"][0] = [None if np.isnan(v) else float(v) for v in body["inputs"][0]]
+    before = _timed_predictions(server, ep["name"], body, 200)
+    rss_before = _rss_kb(server.proc.pid)
+
+    socks = []
+    try:
+        for i in range(n):
+            s = support.connect(server.port, timeout=10)
+            if i % 4 == 1:  # half a header, never finished
+                s.sendall(b"POST /api/v1/endpoints/x/predict HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            elif i % 4 == 2:  # a whole header, half the body it announces
+                s.sendall(support.request_head("POST", f"/api/v1/endpoints/{ep['name']}/predict",
+                                               token=server.admin_token, content_length=4000)
+                          + b'{"inputs": [[1.0, ')
+            socks.append(s)  # the rest: connected, silent
+        # Measure only once the server holds them all (accepted, not waiting in the backlog).
+        deadline = time.time() + 20
+        while _accept_backlog(server.port) > 0:
+            assert time.time() < deadline, "the server did not accept the connections"
+            time.sleep(0.05)
+        during = _timed_predictions(server, ep["name"], body, 200)
+        rss_during = _rss_kb(server.proc.pid)
+    finally:
+        for s in socks:
+            s.close()
+
+    median_before, median_during = before[len(before) // 2], during[len(during) // 2]
+    assert median_during < max(5 * median_before, 20.0), \
+        f"median latency went from {median_before:.2f} ms to {median_during:.2f} ms"
+    assert during[-1] < 1000, f"a prediction took {during[-1]:.0f} ms among {n} idle connections"
+    grown_mb = (rss_during - rss_before) / 1024
+    assert grown_mb < 64, f"{n} idle connections grew the server by {grown_mb:.0f} MB"
+    expect(predict(server, ep["name"], body), 200)  # and it goes on after they leave
