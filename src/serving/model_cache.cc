@@ -15,14 +15,15 @@ Result<std::shared_ptr<const LoadedModel>> ModelCache::Get(const std::string& mo
     if (it != loaded_.end()) return it->second;
   }
   auto start = std::chrono::steady_clock::now();
+  auto cannot_serve = [&](const Status& why) {
+    return Status(why.code(), "model '" + model + "' version " + std::to_string(version) +
+                                  " cannot be served: " + why.message());
+  };
   ASSIGN_OR_RETURN(registry::ModelVersion meta, registry_.GetVersion(model, version));
-  ASSIGN_OR_RETURN(std::string bytes, registry_.ReadVersionArtifact(model, version));
-  auto runtime = LoadRuntime(meta.flavor, bytes);
-  if (!runtime.ok()) {
-    return Status(runtime.status().code(), "model '" + model + "' version " +
-                                               std::to_string(version) +
-                                               " cannot be served: " + runtime.status().message());
-  }
+  auto bytes = registry_.ReadVersionArtifact(model, version);  // checks the file's SHA-256
+  if (!bytes.ok()) return cannot_serve(bytes.status());
+  auto runtime = LoadRuntime(meta.flavor, *bytes);
+  if (!runtime.ok()) return cannot_serve(runtime.status());
   auto loaded = std::make_shared<LoadedModel>();
   loaded->model = model;
   loaded->version = version;

@@ -517,3 +517,33 @@ def test_thousands_of_idle_or_slow_connections_leave_predictions_unaffected(serv
     grown_mb = (rss_during - rss_before) / 1024
     assert grown_mb < 64, f"{n} idle connections grew the server by {grown_mb:.0f} MB"
     expect(predict(server, ep["name"], body), 200)  # and it goes on after they leave
+
+
+def test_a_corrupted_artifact_fails_to_load_and_the_endpoint_keeps_serving(server, roles):
+    approver = roles["approver"].secret
+    model = uniq("fragile")
+    good, probe, expected = train("reg:squarederror", seed=31)
+    bad_later, _, _ = train("reg:squarederror", seed=32, rounds=25)
+    for data in (good, bad_later):
+        v = expect(register(server, model, data), 201)
+        expect(server.request("POST", f"/api/v1/models/{model}/versions/{v['version']}/approve",
+                              {"comment": "ok"}, token=approver), 200)
+    ep = expect(create_endpoint(server, [{"name": "a", "model": model, "version": 1}]), 201)
+    files = support.blob_files(server.data_dir, bad_later)
+    assert files, "cannot find version 2's model file under the data dir"
+    for f in files:
+        f.chmod(0o644)
+        f.write_bytes(bytes(b ^ 0xFF for b in bad_later))
+
+    st, body, _ = server.request("PUT", f"/api/v1/endpoints/{ep['name']}",
+                                 {"variants": [{"name": "a", "model": model, "version": 2}]},
+                                 token=approver)
+    assert st >= 400, f"deploying a corrupted version answered {st}: {body}"
+    message = body["error"]["message"]
+    assert f"model '{model}' version 2 cannot be served" in message and "SHA-256" in message, body
+    got = expect(server.request("GET", f"/api/v1/endpoints/{ep['name']}"), 200)
+    assert got["ready"] and got["variants"][0]["serving_version"] == 1
+    rows = [[None if np.isnan(v) else float(v) for v in r] for r in probe.tolist()]
+    out = expect(predict(server, ep["name"], {"inputs": rows}), 200)
+    assert out["version"] == 1
+    assert np.allclose(out["predictions"], expected, rtol=1e-6, atol=1e-6)
