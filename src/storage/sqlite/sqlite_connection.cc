@@ -27,10 +27,16 @@ class StatementRow final : public SqlRow {
   sqlite3_stmt* stmt_;
 };
 
-// Resets a statement when the scope ends so the cached statement can be reused.
-struct ResetOnExit {
+// When the scope ends: resets a cached statement so that it can be reused, or finalizes one that
+// was prepared for this call only.
+struct ReleaseOnExit {
   sqlite3_stmt* stmt;
-  ~ResetOnExit() {
+  bool cached;
+  ~ReleaseOnExit() {
+    if (!cached) {
+      sqlite3_finalize(stmt);
+      return;
+    }
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
   }
@@ -76,19 +82,31 @@ Status SqliteConnection::ExecScript(const char* sql) {
   return Status::Ok();
 }
 
-Result<sqlite3_stmt*> SqliteConnection::Prepare(std::string_view sql, const SqlParam* params,
-                                                size_t n) {
+Result<SqliteConnection::Prepared> SqliteConnection::Prepare(std::string_view sql,
+                                                             const SqlParam* params, size_t n) {
   sqlite3_stmt* stmt = nullptr;
+  bool cached = true;
   auto it = statements_.find(std::string(sql));
   if (it != statements_.end()) {
     stmt = it->second;
   } else {
+    // Past the cap (SQL text built from a user's search, say), statements are not kept.
+    cached = statements_.size() < kMaxCachedStatements;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+                           cached ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr) != SQLITE_OK) {
       return Error("prepare");
     }
-    statements_.emplace(std::string(sql), stmt);
+    if (cached) statements_.emplace(std::string(sql), stmt);
   }
+  auto fail_bind = [&] {
+    Status st = Error("bind");
+    if (cached) {
+      sqlite3_clear_bindings(stmt);
+    } else {
+      sqlite3_finalize(stmt);
+    }
+    return st;
+  };
   for (size_t i = 0; i < n; ++i) {
     int idx = static_cast<int>(i + 1);
     int rc = std::visit(
@@ -107,17 +125,15 @@ Result<sqlite3_stmt*> SqliteConnection::Prepare(std::string_view sql, const SqlP
           }
         },
         params[i]);
-    if (rc != SQLITE_OK) {
-      sqlite3_clear_bindings(stmt);
-      return Error("bind");
-    }
+    if (rc != SQLITE_OK) return fail_bind();
   }
-  return stmt;
+  return Prepared{stmt, cached};
 }
 
 Status SqliteConnection::Exec(std::string_view sql, const SqlParam* params, size_t n) {
-  ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params, n));
-  ResetOnExit reset{stmt};
+  ASSIGN_OR_RETURN(Prepared prepared, Prepare(sql, params, n));
+  sqlite3_stmt* stmt = prepared.stmt;
+  ReleaseOnExit release{stmt, prepared.cached};
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
   }
@@ -127,8 +143,9 @@ Status SqliteConnection::Exec(std::string_view sql, const SqlParam* params, size
 
 Status SqliteConnection::Query(std::string_view sql, const SqlParam* params, size_t n,
                                const RowCallback& on_row) {
-  ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params, n));
-  ResetOnExit reset{stmt};
+  ASSIGN_OR_RETURN(Prepared prepared, Prepare(sql, params, n));
+  sqlite3_stmt* stmt = prepared.stmt;
+  ReleaseOnExit release{stmt, prepared.cached};
   StatementRow row(stmt);
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) on_row(row);

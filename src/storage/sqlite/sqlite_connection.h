@@ -1,6 +1,8 @@
 #pragma once
 // One SQLite connection with a prepared-statement cache, exposed as an SqlTx. Internal to the
-// sqlite backend. Not thread-safe: one thread uses a connection at a time.
+// sqlite backend. Not thread-safe: one thread uses a connection at a time. The cache keeps at
+// most kMaxCachedStatements statements (the first distinct SQL texts seen); others are prepared
+// for their call and finalized after it, so SQL text that varies per request cannot grow it.
 
 #include <memory>
 #include <string>
@@ -27,13 +29,20 @@ class SqliteConnection final : public SqlTx {
                const RowCallback& on_row) override;
   int64_t Changes() override;
 
+  static constexpr size_t kMaxCachedStatements = 512;
+  size_t cached_statements() const { return statements_.size(); }
+
   // Runs SQL text with no parameters and no results (BEGIN, PRAGMA, DDL; may hold several
   // statements).
   Status ExecScript(const char* sql);
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
-  Result<sqlite3_stmt*> Prepare(std::string_view sql, const SqlParam* params, size_t n);
+  struct Prepared {
+    sqlite3_stmt* stmt;
+    bool cached;  // false: finalize after use
+  };
+  Result<Prepared> Prepare(std::string_view sql, const SqlParam* params, size_t n);
   Status Error(const char* what);
 
   sqlite3* db_;
