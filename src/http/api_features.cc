@@ -76,6 +76,17 @@ json ChangesJson(const std::vector<features::SchemaChange>& changes) {
   return json::parse(features::SchemaChangesToJson(changes));
 }
 
+// The answer to an apply (entity or feature view): the definition as it now stands, what the
+// apply did and the schema changes; 201 when it made something new (and was not a dry run).
+Response ApplyResponse(json definition, features::ApplyAction action,
+                       const std::vector<features::SchemaChange>& changes, bool dry_run,
+                       bool made_new) {
+  definition["action"] = features::ApplyActionName(action);
+  definition["changes"] = ChangesJson(changes);
+  definition["dry_run"] = dry_run;
+  return JsonResponse(made_new && !dry_run ? 201 : 200, definition);
+}
+
 // "a:b,c:d" -> ["a:b", "c:d"] (spaces around items are dropped).
 std::vector<std::string> SplitRefs(std::string_view text) {
   std::vector<std::string> out;
@@ -195,12 +206,8 @@ void AddFeatureRoutes(Router& router, service::PlinthService& service) {
     RESPOND_ASSIGN(features::Entity entity, features::EntityFromJson(body.dump()));
     auto applied = reg.ApplyEntity(req.principal, entity, options);
     if (!applied.ok()) return ErrorResponse(BreakingAsConflict(applied.status()));
-    json out = ToJson(applied->entity);
-    out["action"] = features::ApplyActionName(applied->action);
-    out["changes"] = ChangesJson(applied->changes);
-    out["dry_run"] = options.dry_run;
-    bool created = applied->action == features::ApplyAction::kCreated && !options.dry_run;
-    return JsonResponse(created ? 201 : 200, out);
+    return ApplyResponse(ToJson(applied->entity), applied->action, applied->changes,
+                         options.dry_run, applied->action == features::ApplyAction::kCreated);
   });
   router.Add("GET", "/api/v1/entities", Role::kViewer, [&reg](Request& req) {
     RESPOND_ASSIGN(PageRequest page, PageOf(req));
@@ -219,14 +226,10 @@ void AddFeatureRoutes(Router& router, service::PlinthService& service) {
     RESPOND_ASSIGN(features::FeatureView view, features::FeatureViewFromJson(body.dump()));
     auto applied = reg.ApplyFeatureView(req.principal, view, options);
     if (!applied.ok()) return ErrorResponse(BreakingAsConflict(applied.status()));
-    json out = ToJson(applied->view);
-    out["action"] = features::ApplyActionName(applied->action);
-    out["changes"] = ChangesJson(applied->diff.changes);
-    out["dry_run"] = options.dry_run;
-    bool created = (applied->action == features::ApplyAction::kCreated ||
-                    applied->action == features::ApplyAction::kNewVersion) &&
-                   !options.dry_run;
-    return JsonResponse(created ? 201 : 200, out);
+    return ApplyResponse(ToJson(applied->view), applied->action, applied->diff.changes,
+                         options.dry_run,
+                         applied->action == features::ApplyAction::kCreated ||
+                             applied->action == features::ApplyAction::kNewVersion);
   });
   router.Add("GET", "/api/v1/feature-views", Role::kViewer, [&reg](Request& req) {
     RESPOND_ASSIGN(PageRequest page, PageOf(req));
