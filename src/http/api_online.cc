@@ -13,6 +13,7 @@
 #include "features/event_time.h"
 #include "http/api.h"
 #include "http/api_helpers.h"
+#include "http/json_body.h"
 #include "http/json_text.h"
 
 namespace plinth::http {
@@ -130,7 +131,6 @@ Result<std::pair<features::BatchFormat, std::string>> PushBody(const Request& re
 // thread buffers so that a steady stream of requests allocates little.
 
 struct OnlineScratch {
-  dom::parser parser;
   std::vector<std::string_view> refs;
   features::OnlineEntities entities;
   std::vector<std::array<char, 24>> numbers;  // text of numeric join key values
@@ -165,12 +165,7 @@ void AppendCellValue(const features::OnlineResult& r, size_t f, size_t row, std:
 }
 
 Status ParseOnlineRequest(std::string_view body, OnlineScratch& s) {
-  dom::element doc;
-  if (s.parser.parse(body.data(), body.size()).get(doc)) {
-    return InvalidArgument("request body is not valid JSON");
-  }
-  dom::object obj;
-  if (doc.get_object().get(obj)) return InvalidArgument("request body must be a JSON object");
+  ASSIGN_OR_RETURN(dom::object obj, ParseBodyObject(body));
   s.refs.clear();
   s.entities.names.clear();
   s.entities.rows = 0;

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/clock.h"
+#include "http/json_text.h"
 #include "http/responses.h"
 
 namespace plinth::http {
@@ -40,16 +41,6 @@ void ParseQuery(std::string_view query, std::map<std::string, std::string>& out)
     if (!key.empty()) out[std::move(key)] = std::move(value);
     start = end + 1;
   }
-}
-
-void AppendDecimal(std::string& out, uint64_t v) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) out.push_back(digits[--n]);
 }
 
 // A client's X-Request-Id is kept when it is 1 to 128 visible ASCII characters (it is echoed in
@@ -297,7 +288,7 @@ Response HttpConnection::Dispatch() {
 
 void HttpConnection::AppendResponse(const Response& response, bool keep_alive) {
   out_.append("HTTP/1.1 ");
-  AppendDecimal(out_, static_cast<uint64_t>(response.status));
+  AppendJsonInt(response.status, &out_);
   out_.push_back(' ');
   out_.append(http_status_str(static_cast<http_status>(response.status)));
   out_.append("\r\nServer: plinth\r\nX-Request-Id: ");
@@ -315,7 +306,7 @@ void HttpConnection::AppendResponse(const Response& response, bool keep_alive) {
   bool no_body = response.status == 204 || response.status == 304 || response.status < 200;
   if (!no_body) {
     out_.append("\r\nContent-Length: ");
-    AppendDecimal(out_, response.body.size());
+    AppendJsonInt(static_cast<int64_t>(response.body.size()), &out_);
   }
   if (!keep_alive) out_.append("\r\nConnection: close");
   out_.append("\r\n\r\n");

@@ -1,9 +1,8 @@
 #include "http/metric_batch_parser.h"
 
-#include <simdjson.h>
-
 #include <string>
 
+#include "http/json_body.h"
 #include "tracking/tracking_store.h"
 
 namespace plinth::http {
@@ -11,8 +10,6 @@ namespace plinth::http {
 namespace dom = simdjson::dom;
 
 namespace {
-
-Status NotJson() { return InvalidArgument("request body is not valid JSON"); }
 
 // Reads an optional integer field; null keeps the default.
 Status ReadOptionalInt(dom::element value, const std::string& where, int64_t& out) {
@@ -56,13 +53,7 @@ Status ReadPoint(dom::element element, size_t index, int64_t now_ms, tracking::M
 }  // namespace
 
 Result<std::vector<tracking::MetricPoint>> ParseMetricBatch(std::string_view body, int64_t now_ms) {
-  // The DOM parser picks the best SIMD kernel at run time (the on-demand API would be fixed at
-  // compile time to the portable fallback without -march flags).
-  thread_local dom::parser parser;
-  dom::element doc;
-  if (parser.parse(body.data(), body.size(), /*realloc_if_needed=*/true).get(doc)) return NotJson();
-  dom::object root;
-  if (doc.get_object().get(root)) return InvalidArgument("request body must be a JSON object");
+  ASSIGN_OR_RETURN(dom::object root, ParseBodyObject(body));
   dom::array array;
   if (root["metrics"].get_array().get(array)) return InvalidArgument("'metrics' must be an array");
   if (array.size() > kMaxMetricsPerRequest) {

@@ -3,9 +3,9 @@
 // "timestamp"?}, ...]}.
 //
 // This is the hot path of experiment tracking (batches of 1,000 metrics at hundreds of requests
-// per second), so it uses simdjson's on-demand parser straight into MetricPoints instead of
-// building a DOM (see docs/dependencies.md). Errors name the offending entry ("metrics[3].value
-// must be a number"). Thread-safe: each thread keeps its own parser.
+// per second), so it reads the body with simdjson (http/json_body.h) straight into MetricPoints
+// rather than through an nlohmann tree (see docs/dependencies.md). Errors name the offending
+// entry ("metrics[3].value must be a number"). Thread-safe: each thread keeps its own parser.
 
 #include <cstdint>
 #include <string_view>

@@ -1,8 +1,8 @@
 #include "http/predict_body.h"
 
-#include <simdjson.h>
-
 #include <cmath>
+
+#include "http/json_body.h"
 
 namespace plinth::http {
 
@@ -10,19 +10,6 @@ namespace dom = simdjson::dom;
 using serving::FeatureRows;
 
 namespace {
-
-// Parses `body` with this thread's parser; the element lives until the thread's next parse.
-Result<dom::object> ParseObject(std::string_view body) {
-  // The DOM parser picks the best SIMD kernel at run time (see metric_batch_parser.cc).
-  thread_local dom::parser parser;
-  dom::element doc;
-  if (parser.parse(body.data(), body.size(), /*realloc_if_needed=*/true).get(doc)) {
-    return InvalidArgument("request body is not valid JSON");
-  }
-  dom::object root;
-  if (doc.get_object().get(root)) return InvalidArgument("request body must be a JSON object");
-  return root;
-}
 
 // A feature value: a number, a boolean (1 or 0) or null (missing: NaN).
 template <typename Where>
@@ -167,7 +154,7 @@ Result<Tensor> ParseTensor(dom::element element, size_t index) {
 }  // namespace
 
 Result<FeatureRows> ParsePredictBody(std::string_view body) {
-  ASSIGN_OR_RETURN(dom::object root, ParseObject(body));
+  ASSIGN_OR_RETURN(dom::object root, ParseBodyObject(body));
   dom::element instances, inputs;
   bool has_instances = Has(root, "instances", instances);
   bool has_inputs = Has(root, "inputs", inputs);
@@ -178,7 +165,7 @@ Result<FeatureRows> ParsePredictBody(std::string_view body) {
 }
 
 Result<InferRequest> ParseInferBody(std::string_view body) {
-  ASSIGN_OR_RETURN(dom::object root, ParseObject(body));
+  ASSIGN_OR_RETURN(dom::object root, ParseBodyObject(body));
   InferRequest request;
   dom::element id;
   std::string_view id_text;
