@@ -149,10 +149,11 @@ Response PredictWithOnlineFeatures(serving::EndpointManager& endpoints,
 void AddServingRoutes(Router& router, service::PlinthService& service) {
   serving::EndpointManager& endpoints = service.endpoints();
 
-  router.Add("POST", "/api/v1/endpoints", Role::kApprover, [&endpoints](Request& req) {
+  router.Add("POST", "/api/v1/endpoints", Role::kApprover, [&endpoints, &service](Request& req) {
     RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
     RESPOND_ASSIGN(std::string name, RequireString(body, "name"));
     RESPOND_ASSIGN(auto spec, serving::EndpointSpecFromJson(body, name));
+    if (spec.features) RESPOND_IF_ERROR(service.feature_lookup().Check(*spec.features));
     RESPOND_ASSIGN(auto live, endpoints.Create(req.principal, spec));
     return JsonResponse(201, ToJson(*live));
   });
@@ -175,9 +176,10 @@ void AddServingRoutes(Router& router, service::PlinthService& service) {
     out["held_by"] = holder.empty() ? json(nullptr) : json(holder);
     return JsonResponse(200, out);
   });
-  router.Add("PUT", "/api/v1/endpoints/{name}", Role::kApprover, [&endpoints](Request& req) {
+  router.Add("PUT", "/api/v1/endpoints/{name}", Role::kApprover, [&endpoints, &service](Request& req) {
     RESPOND_ASSIGN(Json body, ParseJsonObject(req.body));
     RESPOND_ASSIGN(auto spec, serving::EndpointSpecFromJson(body, req.Param("name")));
+    if (spec.features) RESPOND_IF_ERROR(service.feature_lookup().Check(*spec.features));
     RESPOND_ASSIGN(auto live, endpoints.Update(req.principal, spec));
     return JsonResponse(200, ToJson(*live));
   });

@@ -35,4 +35,25 @@ Status OnlineFeatureLookup::Lookup(const std::vector<std::string>& refs,
   return Status::Ok();
 }
 
+Status OnlineFeatureLookup::Check(const serving::EndpointFeatures& features) {
+  for (const std::string& ref : features.refs) {
+    const size_t colon = ref.find(':');  // refs passed ValidateEndpointFeatures
+    const std::string view_name = ref.substr(0, colon), feature = ref.substr(colon + 1);
+    ASSIGN_OR_RETURN(features::FeatureView view, store_.registry().GetFeatureView(view_name));
+    bool found = false;
+    for (const features::Feature& f : view.features) found |= f.name == feature;
+    if (!found) {
+      return NotFound("features.refs: feature view '" + view_name + "' has no feature '" +
+                      feature + "'");
+    }
+    if (view.join_keys.size() != 1 || view.join_keys[0].name != features.entity_key) {
+      std::string keys;
+      for (const features::JoinKey& k : view.join_keys) keys += (keys.empty() ? "'" : ", '") + k.name + "'";
+      return InvalidArgument("features.refs: feature view '" + view_name + "' is keyed by " + keys +
+                             ", not by features.entity_key '" + features.entity_key + "'");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace plinth::service

@@ -16,6 +16,8 @@ class OnlineFeatureLookup final : public serving::FeatureLookup {
   Status Lookup(const std::vector<std::string>& refs, const std::string& entity_key,
                 const std::vector<std::optional<std::string>>& keys,
                 std::vector<float>* values) override;
+  // Against the registry's latest view versions (what the online store reads).
+  Status Check(const serving::EndpointFeatures& features) override;
 
  private:
   features::FeatureStore& store_;

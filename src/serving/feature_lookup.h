@@ -43,6 +43,11 @@ class FeatureLookup {
   virtual Status Lookup(const std::vector<std::string>& refs, const std::string& entity_key,
                         const std::vector<std::optional<std::string>>& keys,
                         std::vector<float>* values) = 0;
+
+  // Whether an endpoint may declare `features` (checked when it is created or updated, so that a
+  // bad declaration fails then and not at predict time): NotFound for an unknown view or feature;
+  // InvalidArgument for a view whose join keys are not exactly the entity key. Each names it.
+  virtual Status Check(const EndpointFeatures& features) = 0;
 };
 
 }  // namespace plinth::serving

@@ -241,13 +241,20 @@ def test_an_endpoint_fills_its_features_from_the_online_store(srv):
     assert "features" not in plain and plain["predictions"][0] == pytest.approx(float(expected[0]), rel=1e-5)
     assert_error(srv.request("POST", f"/api/v1/endpoints/{ep}/predict",
                              {"instances": [{"hour": 8}]}), 400, mentions="zone_id")
-    # A declaration that names a missing feature fails at predict time, naming it.
-    bad = uniq("ep")
-    expect(srv.request("POST", "/api/v1/endpoints",
-                       {"name": bad, "variants": [{"model": model, "version": v["version"]}],
-                        "features": {"refs": ["zone_stats:nope"], "entity_key": "zone_id"}}), 201)
-    assert_error(srv.request("POST", f"/api/v1/endpoints/{bad}/predict",
-                             {"instances": [{"zone_id": 6, "hour": 8}]}), 422, mentions="nope")
+    # A declaration that does not resolve fails when the endpoint is created or updated, naming
+    # what is wrong, and the endpoint keeps what it had.
+    variants = [{"model": model, "version": v["version"]}]
+    for features, status, mention in (
+            ({"refs": ["zone_stats:nope"], "entity_key": "zone_id"}, 404, "nope"),
+            ({"refs": ["no_such_view:trips"], "entity_key": "zone_id"}, 404, "no_such_view"),
+            ({"refs": ["zone_stats:trips"], "entity_key": "city_id"}, 400, "city_id")):
+        assert_error(srv.request("POST", "/api/v1/endpoints", {"name": uniq("ep"), "variants": variants,
+                                                               "features": features}),
+                     status, mentions=mention)
+        assert_error(srv.request("PUT", f"/api/v1/endpoints/{ep}", {"variants": variants,
+                                                                    "features": features}),
+                     status, mentions=mention)
+    assert expect(srv.request("GET", f"/api/v1/endpoints/{ep}"), 200)["features"]["refs"] == refs
     assert_error(srv.request("POST", "/api/v1/endpoints",
                              {"name": uniq("ep"), "variants": [{"model": model, "version": 1}],
                               "features": {"refs": ["trips"], "entity_key": "zone_id"}}), 400)

@@ -28,6 +28,7 @@ class FakeLookup : public FeatureLookup {
     }
     return Status::Ok();
   }
+  Status Check(const EndpointFeatures&) override { return Status::Ok(); }
   int calls = 0;
   std::vector<std::optional<std::string>> seen_keys;
   Status error;
