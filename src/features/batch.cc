@@ -46,6 +46,9 @@ namespace {
 constexpr size_t kMaxValueText = 200;
 constexpr size_t kMaxKeyValue = 1024;  // bytes of one string join key value
 
+// String values must be UTF-8 text (JSON answers carry them); CSV bytes are not checked otherwise.
+bool IsUtf8(std::string_view v) { return simdjson::validate_utf8(v.data(), v.size()); }
+
 // A feature's rules, compiled for its type.
 struct Checker {
   ValueType type = ValueType::kFloat;
@@ -273,7 +276,7 @@ class PartBuilder {
 
   void String(size_t f, std::string_view v, int64_t row) {
     const Checker& c = checkers_[f];
-    if (v.size() > kMaxStringValue) {
+    if (v.size() > kMaxStringValue || !IsUtf8(v)) {
       Fail(row, view_.features[f].name, "type", v);
       return;
     }
@@ -418,7 +421,7 @@ void ParseCsvRow(const FeatureView& view, const Layout& layout, const CsvField* 
       int64_t v = 0;
       if (!ParseIntText(cell.text, &v)) part.Fail(row, key.name, "type", cell.text);
       part.KeyInt(v);
-    } else if (cell.text.size() > kMaxKeyValue) {
+    } else if (cell.text.size() > kMaxKeyValue || !IsUtf8(cell.text)) {
       part.Fail(row, key.name, "type", cell.text);
     } else {
       part.KeyString(cell.text, k + 1 == nkeys);
@@ -801,7 +804,9 @@ Status ValidationError(const std::vector<RowFailure>& failures, int64_t failure_
   Json details = {{"failures", std::move(list)},
                   {"failure_count", failure_count},
                   {"truncated", static_cast<int64_t>(failures.size()) < failure_count}};
-  return InvalidArgument(std::move(message)).WithDetails(details.dump());
+  // Values are input bytes, cut at kMaxValueText: not always UTF-8, which JSON needs.
+  return InvalidArgument(std::move(message))
+      .WithDetails(details.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 Result<FeatureBatch> ParseBatch(const FeatureView& view, BatchFormat format,

@@ -14,10 +14,11 @@
 //    "failure_count": 12, "truncated": false}
 // with the first 100 failures in row order. `row` is the 1-based number of the data record (the
 // CSV header is not counted; for JSON lines, the 1-based line number). Rules: "type" (the text
-// is not a value of the column's type; for event_timestamp, not a time), "not_null" (a null join
-// key, timestamp, or not_null feature), "min", "max", "allowed_values", and "field_count" (a CSV
-// record with more or fewer fields than the header; column is ""). `value` is the cell's text
-// (at most 200 bytes), or null for a null cell.
+// is not a value of the column's type: for event_timestamp, not a time; for a string, not UTF-8
+// or too long), "not_null" (a null join key, timestamp, or not_null feature), "min", "max",
+// "allowed_values", and "field_count" (a CSV record with more or fewer fields than the header;
+// column is ""). `value` is the cell's text (at most 200 bytes; bytes that are not UTF-8 are
+// shown as U+FFFD), or null for a null cell.
 //
 // Thread-safe (no shared state); ParseBatch uses up to options.threads threads.
 

@@ -104,6 +104,29 @@ TEST(Batch, ReportsRowColumnRuleAndValue) {
       << b.status().message();
 }
 
+TEST(Batch, StringsMustBeUtf8AndReportsStayJson) {
+  // A string cell that is not UTF-8 fails "type"; a float cell with such bytes fails "type" too,
+  // and a long multi-byte value cut at 200 bytes in a report is still valid JSON (U+FFFD).
+  std::string long_value = "x";  // then 'é' x 150: the 200-byte cut splits one
+  for (int i = 0; i < 150; ++i) long_value += "\xc3\xa9";
+  auto b = ParseBatch(View(), BatchFormat::kCsv,
+                      "driver_id,event_timestamp,conv,trips,tier\n"
+                      "1,0,0.5,1,gold\xff\n"
+                      "2,0,0.\xfe,1,gold\n"
+                      "3,0,0.5,1," + long_value + "\n");
+  ASSERT_FALSE(b.ok());
+  auto d = Failures(b.status());  // parses: the details are JSON
+  ASSERT_EQ(d["failure_count"], 3);
+  EXPECT_EQ(d["failures"][0]["column"], "tier");
+  EXPECT_EQ(d["failures"][0]["rule"], "type");
+  EXPECT_EQ(d["failures"][1]["column"], "conv");
+  EXPECT_EQ(d["failures"][1]["rule"], "type");
+  EXPECT_EQ(d["failures"][2]["rule"], "allowed_values");
+  const std::string shown = d["failures"][2]["value"];
+  EXPECT_EQ(shown.substr(0, 3), "x\xc3\xa9");
+  EXPECT_EQ(shown.substr(shown.size() - 3), "\xef\xbf\xbd");  // U+FFFD for the cut byte
+}
+
 TEST(Batch, ListsTheFirstHundredFailuresInRowOrderAcrossThreads) {
   std::string body = "driver_id,event_timestamp,conv,trips\n";
   for (int i = 0; i < 100000; ++i) {
