@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "common/json_util.h"
+#include "common/utf8.h"
 #include "features/csv.h"
 #include "features/entity_key.h"
 #include "features/event_time.h"
@@ -46,8 +47,6 @@ namespace {
 constexpr size_t kMaxValueText = 200;
 constexpr size_t kMaxKeyValue = 1024;  // bytes of one string join key value
 
-// String values must be UTF-8 text (JSON answers carry them); CSV bytes are not checked otherwise.
-bool IsUtf8(std::string_view v) { return simdjson::validate_utf8(v.data(), v.size()); }
 
 // A feature's rules, compiled for its type.
 struct Checker {
@@ -276,7 +275,8 @@ class PartBuilder {
 
   void String(size_t f, std::string_view v, int64_t row) {
     const Checker& c = checkers_[f];
-    if (v.size() > kMaxStringValue || !IsUtf8(v)) {
+    // String values must be UTF-8 text: JSON answers carry them.
+    if (v.size() > kMaxStringValue || !IsValidUtf8(v)) {
       Fail(row, view_.features[f].name, "type", v);
       return;
     }
@@ -421,7 +421,7 @@ void ParseCsvRow(const FeatureView& view, const Layout& layout, const CsvField* 
       int64_t v = 0;
       if (!ParseIntText(cell.text, &v)) part.Fail(row, key.name, "type", cell.text);
       part.KeyInt(v);
-    } else if (cell.text.size() > kMaxKeyValue || !IsUtf8(cell.text)) {
+    } else if (cell.text.size() > kMaxKeyValue || !IsValidUtf8(cell.text)) {
       part.Fail(row, key.name, "type", cell.text);
     } else {
       part.KeyString(cell.text, k + 1 == nkeys);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.h"
 #include "http/responses.h"
 
 namespace plinth::http {
@@ -122,6 +123,13 @@ Response Router::Dispatch(Request& request) const {
     if (route.least_role) {
       Status st = Authorize(request, *route.least_role);
       if (!st.ok()) return ErrorResponse(st);
+    }
+    // Path parameters become names, stored rows and audit events: text, so UTF-8.
+    for (const auto& [name, value] : request.path_params) {
+      if (!IsValidUtf8(value)) {
+        return ErrorResponse(InvalidArgument("path parameter '" + name +
+                                             "' is not UTF-8 once percent-decoded"));
+      }
     }
     try {
       return route.handler(request);

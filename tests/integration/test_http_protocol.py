@@ -91,3 +91,21 @@ def test_an_answer_to_head_has_no_body_and_the_connection_goes_on(server):
     assert int(head_answer.split()[1]) == 405  # health is GET only
     assert rest.startswith(b"HTTP/1.1 200 "), rest
     assert rest.endswith(b'{"live":true}')
+
+
+def test_a_path_parameter_that_is_not_utf8_is_400_naming_it(server):
+    # Percent-decoded path parameters become names, rows and audit events; bytes that are not
+    # UTF-8 are refused before any handler runs (an artifact path used to fail with a 500).
+    run = make_run(server, make_experiment(server)["id"])["id"]
+    for method, path in (("PUT", f"/api/v1/runs/{run}/artifacts/model%C3.bin"),
+                         ("GET", "/api/v1/models/%FF"),
+                         ("GET", "/api/v1/feature-views/%ED%A0%80")):
+        status, body, _ = server.request(method, path, b"x" if method == "PUT" else None,
+                                         headers={"Content-Type": "application/octet-stream"})
+        assert status == 400, (method, path, body)
+        assert body["error"]["code"] == "invalid_argument"
+        assert "not UTF-8" in body["error"]["message"]
+    # A UTF-8 name goes through.
+    status, _, _ = server.request("PUT", f"/api/v1/runs/{run}/artifacts/mod%C3%A8le.bin", b"x",
+                                  headers={"Content-Type": "application/octet-stream"})
+    assert status in (200, 201)
