@@ -143,7 +143,11 @@ Result<Tensor> ParseTensor(dom::element element, size_t index) {
       tensor.data.push_back(f);
     }
   }
-  int64_t expected = tensor.shape[0] * (tensor.shape.size() == 2 ? tensor.shape[1] : 1);
+  int64_t expected = 0;
+  if (__builtin_mul_overflow(tensor.shape[0], tensor.shape.size() == 2 ? tensor.shape[1] : 1,
+                             &expected)) {
+    return InvalidArgument(where + ".shape holds more values than a request can");
+  }
   if (static_cast<int64_t>(tensor.data.size()) != expected) {
     return InvalidArgument(where + " has " + std::to_string(tensor.data.size()) +
                            " values; its shape needs " + std::to_string(expected));
@@ -195,6 +199,12 @@ Result<InferRequest> ParseInferBody(std::string_view body) {
   rows.n_rows = static_cast<size_t>(tensors[0].shape[0]);
   rows.instances.resize(rows.n_rows);
   for (const Tensor& t : tensors) {
+    // One value per row: row r's value is data[r].
+    if (t.shape.size() == 2 && t.shape[1] != 1) {
+      return InvalidArgument("input '" + t.name + "' has shape [" + std::to_string(t.shape[0]) +
+                             ", " + std::to_string(t.shape[1]) +
+                             "]; with several inputs each must be [n] or [n, 1]");
+    }
     if (static_cast<size_t>(t.shape[0]) != rows.n_rows) {
       return InvalidArgument("input '" + t.name + "' has " + std::to_string(t.shape[0]) +
                              " rows; the first input has " + std::to_string(rows.n_rows));

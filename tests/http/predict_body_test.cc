@@ -92,6 +92,30 @@ TEST(InferBody, ShapeAndDataMustAgree) {
   EXPECT_FALSE(ParseInferBody(R"({"inputs": [{"shape": [1], "data": [1]}]})").ok());
 }
 
+// Regression: a tensor of shape [n, 0] among several was read n values past its empty data
+// (heap overflow), and one of shape [n, k > 1] gave each row values of other rows.
+TEST(InferBody, PerFeatureTensorsHoldOneValuePerRow) {
+  auto empty = ParseInferBody(
+      R"({"inputs": [{"name": "a", "shape": [3, 0], "data": []}, {"name": "b", "shape": [3, 0], "data": []}]})");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().message(),
+            "input 'a' has shape [3, 0]; with several inputs each must be [n] or [n, 1]");
+  auto wide = ParseInferBody(
+      R"({"inputs": [{"name": "a", "shape": [2, 2], "data": [1, 2, 3, 4]}, {"name": "b", "shape": [2], "data": [5, 6]}]})");
+  ASSERT_FALSE(wide.ok());
+  EXPECT_EQ(wide.status().message(),
+            "input 'a' has shape [2, 2]; with several inputs each must be [n] or [n, 1]");
+}
+
+// Regression: the element count of a shape was multiplied in int64 without a check, so
+// [2^62 + 1, 4] overflowed (undefined behaviour) to 4 and passed with 4 values.
+TEST(InferBody, ShapeTooLargeIsRejected) {
+  auto huge = ParseInferBody(
+      R"({"inputs": [{"name": "x", "shape": [4611686018427387905, 4], "data": [1, 2, 3, 4]}]})");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().message(), "inputs[0].shape holds more values than a request can");
+}
+
 TEST(JsonText, StringsAreEscapedAndNumbersRoundTrip) {
   std::string out;
   AppendJsonString("a\"b\\c\n\x01", &out);
