@@ -164,6 +164,13 @@ void AppendCellValue(const features::OnlineResult& r, size_t f, size_t row, std:
   }
 }
 
+constexpr size_t kMaxOnlineEntities = 10000;
+
+Status TooManyEntities() {
+  return InvalidArgument("at most " + std::to_string(kMaxOnlineEntities) +
+                         " entities per request");
+}
+
 Status ParseOnlineRequest(std::string_view body, OnlineScratch& s) {
   ASSIGN_OR_RETURN(dom::object obj, ParseBodyObject(body));
   s.refs.clear();
@@ -196,6 +203,9 @@ Status ParseOnlineRequest(std::string_view body, OnlineScratch& s) {
         if (column.value.get_array().get(values)) {
           return InvalidArgument("entities." + std::string(column.key) + " must be a list");
         }
+        // Before anything is sized by it: simdjson's size() saturates at 2^24 - 1, so a longer
+        // column would overrun `numbers` below (and a long one allocates for nothing).
+        if (values.size() > kMaxOnlineEntities) return TooManyEntities();
         cells += values.size();
       }
       if (s.numbers.size() < cells) s.numbers.resize(cells);
@@ -239,7 +249,7 @@ Status ParseOnlineRequest(std::string_view body, OnlineScratch& s) {
   }
   if (!has_features) return InvalidArgument("'features' is required");
   if (!has_entities) return InvalidArgument("'entities' is required");
-  if (s.entities.rows > 10000) return InvalidArgument("at most 10000 entities per request");
+  if (s.entities.rows > kMaxOnlineEntities) return TooManyEntities();
   return Status::Ok();
 }
 

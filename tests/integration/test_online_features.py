@@ -17,7 +17,7 @@ import pytest
 import xgboost as xgb
 
 from plinth_server import PlinthServer, plinth_binary
-from support import assert_error, audit_events, expect, make_token, uniq
+from support import assert_error, assert_live, audit_events, expect, make_token, uniq
 
 BUILD = pathlib.Path(plinth_binary()).resolve().parent
 SEED = BUILD / "tests" / "plinth_feature_seed"
@@ -187,6 +187,20 @@ def test_bad_online_requests_and_roles(srv):
     assert_error(srv.request("POST", "/api/v1/feature-views/zone_stats/materialize-incremental",
                              {"start": 10}), 400)
     assert_error(srv.request("GET", "/api/v1/feature-views/zone_stats/materializations/nope"), 404)
+
+
+def test_too_many_entities_are_400_before_anything_is_sized_by_them(srv):
+    """Regression: a column of more than 2^24 - 1 values (simdjson's saturated count) overran
+    the per-thread buffer of numeric keys (a heap overflow a viewer could cause)."""
+    assert_error(online(srv, ["zone_stats:trips"], [1] * 10_001), 400, mentions="10000 entities")
+    n = (1 << 24) + 16
+    body = b'{"features":["zone_stats:trips"],"entities":{"zone_id":[' + \
+        b",".join([b"1"] * n) + b"]}}"
+    assert_error(srv.request("POST", "/api/v1/features/online", body,
+                             headers={"Content-Type": "application/json"}), 400,
+                 mentions="10000 entities")
+    assert_live(srv)
+    assert expect(online(srv, ["zone_stats:trips"], [1, 2]), 200)
 
 
 MODEL_FEATURES = ["trips", "avg_speed", "rain_mm", "temp_c", "hour"]
