@@ -1,5 +1,6 @@
 #include "http/predict_body.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "http/json_body.h"
@@ -61,6 +62,9 @@ Result<FeatureRows> ParseInstances(dom::element instances) {
   return rows;
 }
 
+// 64 MiB of floats: more than a body within the default limit can hold (two bytes a value).
+constexpr size_t kMaxReservedValues = size_t{1} << 24;
+
 Result<FeatureRows> ParseInputs(dom::element inputs) {
   dom::array rows_in;
   if (inputs.get_array().get(rows_in)) return InvalidArgument("'inputs' must be a list of rows");
@@ -74,7 +78,9 @@ Result<FeatureRows> ParseInputs(dom::element inputs) {
     size_t width = values.size();
     if (r == 0) {
       rows.width = width;
-      rows.values.reserve(rows_in.size() * width);
+      // Bounded: rows after the first may be shorter (then 400), and the product of two
+      // counts a body can claim cheaply ("[]" rows) must not decide an allocation.
+      rows.values.reserve(std::min(rows_in.size() * width, kMaxReservedValues));
     }
     if (width != rows.width) {
       return InvalidArgument("inputs[" + std::to_string(r) + "] has " + std::to_string(width) +

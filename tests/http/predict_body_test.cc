@@ -92,6 +92,20 @@ TEST(InferBody, ShapeAndDataMustAgree) {
   EXPECT_FALSE(ParseInferBody(R"({"inputs": [{"shape": [1], "data": [1]}]})").ok());
 }
 
+// Regression: the values were reserved for rows x the first row's width before the other rows
+// were checked, so a first row of 100000 values and 200000 empty rows (800 KB of body) asked for
+// 80 GB (std::bad_alloc, a 500; an abort under AddressSanitizer) instead of answering 400.
+TEST(PredictBody, ShortRowsAfterAWideFirstRowAre400) {
+  std::string body = "{\"inputs\": [[";
+  for (int i = 0; i < 100000; ++i) body += i ? ",1" : "1";
+  body += "]";
+  for (int i = 0; i < 200000; ++i) body += ",[]";
+  body += "]}";
+  auto rows = ParsePredictBody(body);
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().message(), "inputs[1] has 0 values, inputs[0] has 100000");
+}
+
 // Regression: a tensor of shape [n, 0] among several was read n values past its empty data
 // (heap overflow), and one of shape [n, k > 1] gave each row values of other rows.
 TEST(InferBody, PerFeatureTensorsHoldOneValuePerRow) {
