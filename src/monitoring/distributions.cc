@@ -10,6 +10,13 @@ namespace plinth::monitoring {
 
 namespace {
 
+// log|Gamma(x)|. Not std::lgamma: glibc's writes the sign to the global `signgam`, a data race
+// when drift tests run on several threads (numeric_drift.cc's ParallelFor; found with TSan).
+long double LogGamma(long double x) {
+  int sign = 0;
+  return ::lgammal_r(x, &sign);
+}
+
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kSqrt2Pi = 2.50662827463100050242;
 constexpr double kLog2Pi = 1.83787706640934548356;
@@ -256,7 +263,7 @@ struct SmirnovTerms {
   long double LogTerm(long double v) const {
     const long double nd = static_cast<long double>(n);
     const long double p = static_cast<long double>(x) + v / nd;
-    return log_n_factorial - std::lgamma(v + 1) - std::lgamma(nd - v + 1) + (v - 1) * std::log(p) +
+    return log_n_factorial - LogGamma(v + 1) - LogGamma(nd - v + 1) + (v - 1) * std::log(p) +
            (nd - v) * std::log1p(-p);
   }
 };
@@ -264,8 +271,8 @@ struct SmirnovTerms {
 // Sum of exp(LogTerm(v) - shift) over integers v in [first, last].
 long double SumTerms(const SmirnovTerms& terms, int64_t first, int64_t last, long double shift) {
   const long double nd = static_cast<long double>(terms.n);
-  long double log_c = std::lgamma(nd + 1) - std::lgamma(static_cast<long double>(first) + 1) -
-                      std::lgamma(nd - first + 1);
+  long double log_c = LogGamma(nd + 1) - LogGamma(static_cast<long double>(first) + 1) -
+                      LogGamma(nd - first + 1);
   long double sum = 0;
   const long double eps = std::numeric_limits<long double>::epsilon();
   for (int64_t v = first; v <= last; ++v) {
@@ -283,7 +290,7 @@ long double SumTerms(const SmirnovTerms& terms, int64_t first, int64_t last, lon
 
 // The Birnbaum-Tingey sum x * sum_{v=0}^{last} A_v, evaluated where it matters.
 double SmirnovSum(int64_t n, double x, int64_t last) {
-  SmirnovTerms terms{n, x, std::lgamma(static_cast<long double>(n) + 1)};
+  SmirnovTerms terms{n, x, LogGamma(static_cast<long double>(n) + 1)};
   if (last + 1 <= 512) {
     const long double sum = SumTerms(terms, 0, last, 0);
     return static_cast<double>(static_cast<long double>(x) * sum);
@@ -470,7 +477,7 @@ double ChiSquareSf(double x, double df) {
   if (std::isinf(x)) return 0.0;
   const long double a = static_cast<long double>(df) / 2;
   const long double z = static_cast<long double>(x) / 2;
-  const long double log_prefactor = -z + a * std::log(z) - std::lgamma(a);
+  const long double log_prefactor = -z + a * std::log(z) - LogGamma(a);
   const long double eps = std::numeric_limits<long double>::epsilon();
   if (z < a + 1) {
     // Series for the lower regularized gamma P(a, z); Q = 1 - P.
