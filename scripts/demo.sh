@@ -2,9 +2,10 @@
 # The `make demo` tour (shared/DEMO.md): one server on the embedded default (SQLite, RocksDB,
 # local files) and the whole loop on a city's zone-demand model: data and features, a
 # point-in-time training set saved as a dataset, training with a gate, approval with separation of
-# duties, an endpoint that reads its features from the online store, a shadow, a canary that
-# promotes itself and one that rolls back by itself, a drift monitor whose alert reaches a webhook
-# and requests a retrain, lineage from the endpoint back to the features, and the audit chain.
+# duties, an endpoint that reads its features from the online store, a shadow, an A/B split, a
+# canary that promotes itself and one that rolls back by itself, a drift monitor whose alert
+# reaches a webhook and requests a retrain, lineage from the endpoint back to the features, and
+# the audit chain.
 # Usage: scripts/demo.sh [--keep]   (--keep leaves the server running for exploration)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,7 +92,7 @@ predict_once() {
 }
 predict_once | json_field '"zones 1-3 at 8:00 on a Monday: %s bookings from version %d; zone 1 features from the online store: %s" % ([round(x, 1) for x in d["predictions"][:3]], d["version"], {k: round(v, 2) for k, v in d["features"][0].items() if k not in ("hour", "day_of_week")})'
 
-step 7/10 "A challenger: shadow, then a canary that promotes itself"
+step 7/10 "A challenger: shadow, an A/B split, then a canary that promotes itself"
 $PY examples/train_xgboost.py --url "$url" --token "$ana" --experiment demand-forecast \
   --model demand --seed 7 --rounds 150 --training-set "$data/train.csv" --dataset zone_demand_train | tail -1
 "$PLINTH" --token "$ana" versions approve demand 2 > /dev/null 2>"$PLINTH_DATA_DIR/err" || true
@@ -105,6 +106,24 @@ traffic & background+=($!)
   --shadow demand:2 > /dev/null
 sleep 2
 "$PLINTH" endpoints get demand --json | json_field '"shadow v2 saw %d requests (never slowing them): mean |primary - shadow| %.2f bookings, shadow latency %.2f ms" % (d["shadow"]["stats"]["requests"], d["shadow"]["stats"]["mean_abs_diff"], d["shadow"]["stats"]["mean_latency_ms"])'
+# An A/B split, 80/20: 400 users (one X-Routing-Key each) ask twice; each reaches the same
+# variant both times.
+"$PLINTH" --token "$ana" endpoints update demand --variant champion=demand@champion=80 \
+  --variant challenger=demand:2=20 "${endpoint_spec[@]}" > /dev/null
+$PY - "$url" "$sam" <<'AB'
+import collections, json, sys, urllib.request
+url, token = sys.argv[1], sys.argv[2]
+body = json.dumps({"instances": [{"zone_id": 1, "hour": 8, "day_of_week": 1}]}).encode()
+def variant(user):
+    req = urllib.request.Request(f"{url}/api/v1/endpoints/demand/predict", data=body, headers={
+        "Authorization": f"Bearer {token}", "X-Routing-Key": f"user-{user}"})
+    return json.load(urllib.request.urlopen(req))["variant"]
+first = {u: variant(u) for u in range(400)}
+same = sum(variant(u) == v for u, v in first.items())
+count = collections.Counter(first.values())
+print(f"A/B 80/20 by X-Routing-Key: champion {count['champion']} users, challenger "
+      f"{count['challenger']}; {same} of 400 reached the same variant again")
+AB
 "$PLINTH" --token "$ana" endpoints update demand --variant champion=demand@champion "${endpoint_spec[@]}" > /dev/null
 "$PLINTH" --token "$ana" rollouts start demand demand:2 --steps 5,25,50,100 --step-seconds 0.5 \
   --min-requests 10 --max-mean-shift 6 --max-error-rate 0.01 --wait \

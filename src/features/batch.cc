@@ -47,7 +47,6 @@ namespace {
 constexpr size_t kMaxValueText = 200;
 constexpr size_t kMaxKeyValue = 1024;  // bytes of one string join key value
 
-
 // A feature's rules, compiled for its type.
 struct Checker {
   ValueType type = ValueType::kFloat;
