@@ -15,11 +15,13 @@
 #include "features/entity_key.h"
 #include "features/event_time.h"
 #include "features/parallel.h"
+#include "features/value_rules.h"
 #include "features/value_text.h"
 
 namespace plinth::features {
 
 using internal::ParallelFor;
+using internal::ValueRules;
 
 double FeatureBatch::Float(size_t row, size_t f) const {
   uint64_t bits = Raw(row, f);
@@ -46,52 +48,6 @@ namespace {
 
 constexpr size_t kMaxValueText = 200;
 constexpr size_t kMaxKeyValue = 1024;  // bytes of one string join key value
-
-// A feature's rules, compiled for its type.
-struct Checker {
-  ValueType type = ValueType::kFloat;
-  bool not_null = false;
-  std::optional<double> min, max;
-  bool has_allowed = false;
-  std::unordered_set<uint64_t> allowed_bits;  // float (canonical bits), int, bool
-  std::unordered_set<std::string> allowed_strings;
-};
-
-uint64_t DoubleBits(double d) {
-  if (d == 0) d = 0;  // -0.0 and 0.0 compare equal
-  uint64_t u;
-  std::memcpy(&u, &d, sizeof(u));
-  return u;
-}
-
-Checker Compile(const Feature& f) {
-  Checker c;
-  c.type = f.type;
-  c.not_null = f.rules.not_null;
-  c.min = f.rules.min;
-  c.max = f.rules.max;
-  c.has_allowed = !f.rules.allowed_values.empty();
-  for (const std::string& v : f.rules.allowed_values) {
-    double d;
-    int64_t i;
-    bool b;
-    switch (f.type) {
-      case ValueType::kFloat:
-        if (ParseFloatText(v, &d)) c.allowed_bits.insert(DoubleBits(d));
-        break;
-      case ValueType::kInt:
-        if (ParseIntText(v, &i)) c.allowed_bits.insert(static_cast<uint64_t>(i));
-        break;
-      case ValueType::kBool:
-        if (ParseBoolText(v, &b)) c.allowed_bits.insert(b ? 1 : 0);
-        break;
-      case ValueType::kString:
-        c.allowed_strings.insert(v);
-        break;
-    }
-  }
-  return c;
-}
 
 // Where each input column goes.
 struct Layout {
@@ -160,10 +116,10 @@ size_t FixedKeyWidth(const FeatureView& view) {
 // other keys and string values go to part-local buffers that MergeParts appends.
 class PartBuilder {
  public:
-  PartBuilder(const FeatureView& view, const std::vector<Checker>& checkers, size_t max_failures,
+  PartBuilder(const FeatureView& view, const std::vector<ValueRules>& rules, size_t max_failures,
               FeatureBatch* out, size_t row_base, size_t capacity)
       : view_(view),
-        checkers_(checkers),
+        rules_(rules),
         max_failures_(max_failures),
         nf_(view.features.size()),
         out_(out),
@@ -193,6 +149,14 @@ class PartBuilder {
     RowFailure f{row, column, rule, std::nullopt};
     if (value) f.value = std::string(value->substr(0, kMaxValueText));
     failures_.push_back(std::move(f));
+  }
+
+  // fail(rule) for ValueRules: records the failure of feature f's cell in `row`.
+  template <typename TextFn>
+  auto RuleFailer(size_t f, int64_t row, const TextFn& text_fn) {
+    return [this, f, row, &text_fn](const char* rule) {
+      Fail(row, view_.features[f].name, rule, text_fn());
+    };
   }
 
   // --- Join keys: call once per key part, in join key order (a part may be skipped when the row
@@ -227,25 +191,22 @@ class PartBuilder {
     out_->event_ms[row] = ms;
     cells_ = out_->values.data() + row * nf_;
     valid_ = out_->valid.data() + row * nf_;
-    std::memset(cells_, 0, nf_ * sizeof(uint64_t));
-    std::memset(valid_, 0, nf_);
+    for (size_t f = 0; f < nf_; ++f) {  // a loop: rows are short, and a call to memset is not free
+      cells_[f] = 0;
+      valid_[f] = 0;
+    }
     return true;
   }
 
   // --- Features of the current row.
   void Null(size_t f, int64_t row) {
-    if (checkers_[f].not_null) Fail(row, view_.features[f].name, "not_null", std::nullopt);
+    if (rules_[f].not_null()) Fail(row, view_.features[f].name, "not_null", std::nullopt);
   }
 
   // The text is only for failure reports; the caller computes it lazily through `text_fn`.
   template <typename TextFn>
   void Float(size_t f, double v, int64_t row, const TextFn& text_fn) {
-    const Checker& c = checkers_[f];
-    if (c.min && v < *c.min) Fail(row, view_.features[f].name, "min", text_fn());
-    if (c.max && v > *c.max) Fail(row, view_.features[f].name, "max", text_fn());
-    if (c.has_allowed && !c.allowed_bits.count(DoubleBits(v))) {
-      Fail(row, view_.features[f].name, "allowed_values", text_fn());
-    }
+    rules_[f].CheckFloat(v, RuleFailer(f, row, text_fn));
     uint64_t bits;
     std::memcpy(&bits, &v, sizeof(bits));
     Set(f, bits);
@@ -253,39 +214,36 @@ class PartBuilder {
 
   template <typename TextFn>
   void Int(size_t f, int64_t v, int64_t row, const TextFn& text_fn) {
-    const Checker& c = checkers_[f];
-    double d = static_cast<double>(v);
-    if (c.min && d < *c.min) Fail(row, view_.features[f].name, "min", text_fn());
-    if (c.max && d > *c.max) Fail(row, view_.features[f].name, "max", text_fn());
-    if (c.has_allowed && !c.allowed_bits.count(static_cast<uint64_t>(v))) {
-      Fail(row, view_.features[f].name, "allowed_values", text_fn());
-    }
+    rules_[f].CheckInt(v, RuleFailer(f, row, text_fn));
     Set(f, static_cast<uint64_t>(v));
   }
 
   template <typename TextFn>
   void Bool(size_t f, bool v, int64_t row, const TextFn& text_fn) {
-    const Checker& c = checkers_[f];
-    if (c.has_allowed && !c.allowed_bits.count(v ? 1 : 0)) {
-      Fail(row, view_.features[f].name, "allowed_values", text_fn());
-    }
+    rules_[f].CheckBool(v, RuleFailer(f, row, text_fn));
     Set(f, v ? 1 : 0);
   }
 
+  // The text of a non-null CSV cell of a float, int or bool feature.
+  void NumberText(size_t f, std::string_view text, int64_t row) {
+    uint64_t cell;
+    auto text_fn = [text] { return std::optional<std::string_view>(text); };
+    if (rules_[f].ReadNumberCell(text, &cell, RuleFailer(f, row, text_fn))) Set(f, cell);
+  }
+
   void String(size_t f, std::string_view v, int64_t row) {
-    const Checker& c = checkers_[f];
-    // String values must be UTF-8 text: JSON answers carry them.
-    if (v.size() > kMaxStringValue || !IsValidUtf8(v)) {
-      Fail(row, view_.features[f].name, "type", v);
-      return;
-    }
-    if (c.has_allowed && !c.allowed_strings.count(std::string(v))) {
-      Fail(row, view_.features[f].name, "allowed_values", v);
-    }
+    auto text_fn = [v] { return std::optional<std::string_view>(v); };
+    if (!rules_[f].CheckString(v, RuleFailer(f, row, text_fn))) return;
     std::string& arena = strings_[f];
     Set(f, (static_cast<uint64_t>(arena.size()) << 24) | v.size());
     arena.append(v);
   }
+
+  // Where the next row's record starts (for a CsvTextBatch's first pass: see ParseCsvKeys).
+  void RecordStart(uint64_t offset) {
+    if (record_starts_ != nullptr && rows_ < capacity_) record_starts_[row_base_ + rows_] = offset;
+  }
+  void KeepRecordStarts(uint64_t* record_starts) { record_starts_ = record_starts; }
 
   // A row whose cells could not be read at all: keeps the arrays aligned.
   void PadRow() {
@@ -302,7 +260,7 @@ class PartBuilder {
   }
 
   const FeatureView& view_;
-  const std::vector<Checker>& checkers_;
+  const std::vector<ValueRules>& rules_;
   size_t max_failures_;
   size_t nf_;
   FeatureBatch* out_;
@@ -314,6 +272,7 @@ class PartBuilder {
   bool overflow_ = false;
   std::vector<uint64_t> scratch_;  // cells of a row past capacity
   uint64_t* cells_ = nullptr;  // the current row's cells
+  uint64_t* record_starts_ = nullptr;  // per row of the batch, when kept
   uint8_t* valid_ = nullptr;
   BigVector<char> key_bytes_;
   BigVector<uint64_t> key_offsets_;
@@ -350,6 +309,9 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
                    p.rows_ * nf);
       std::memmove(out->key_bytes.data() + rows * width,
                    out->key_bytes.data() + p.row_base_ * width, p.rows_ * width);
+      if (p.record_starts_ != nullptr) {
+        std::memmove(p.record_starts_ + rows, p.record_starts_ + p.row_base_, p.rows_ * 8);
+      }
     }
     rows += p.rows_;
   }
@@ -443,55 +405,32 @@ void ParseCsvRow(const FeatureView& view, const Layout& layout, const CsvField* 
       part.Null(f, row);
       continue;
     }
-    const CsvField& cell = cells[in];
-    auto text_fn = [&cell] { return std::optional<std::string_view>(cell.text); };
-    switch (view.features[f].type) {
-      case ValueType::kFloat: {
-        double v;
-        if (ParseFloatText(cell.text, &v)) {
-          part.Float(f, v, row, text_fn);
-        } else {
-          part.Fail(row, view.features[f].name, "type", cell.text);
-        }
-        break;
-      }
-      case ValueType::kInt: {
-        int64_t v;
-        if (ParseIntText(cell.text, &v)) {
-          part.Int(f, v, row, text_fn);
-        } else {
-          part.Fail(row, view.features[f].name, "type", cell.text);
-        }
-        break;
-      }
-      case ValueType::kBool: {
-        bool v;
-        if (ParseBoolText(cell.text, &v)) {
-          part.Bool(f, v, row, text_fn);
-        } else {
-          part.Fail(row, view.features[f].name, "type", cell.text);
-        }
-        break;
-      }
-      case ValueType::kString:
-        part.String(f, cell.text, row);
-        break;
+    if (view.features[f].type == ValueType::kString) {
+      part.String(f, cells[in].text, row);
+    } else {
+      part.NumberText(f, cells[in].text, row);
     }
   }
 }
 
 // Parses the records of `text`. `plain`: the text has no quote character, so records split on
 // commas and line ends alone.
+// `text_offset`: where `text` starts in the body (for PartBuilder::RecordStart).
 void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_view text,
-                  bool plain, PartBuilder& part, std::string* error) {
+                  size_t text_offset, bool plain, PartBuilder& part, std::string* error) {
   const size_t ncols = layout.names.size();
   int64_t row = 0;
   if (plain) {
     std::vector<std::string_view> cells(ncols);
     std::vector<CsvField> fields(ncols);
     size_t pos = 0;
-    while (size_t n = SplitPlainRecord(text, &pos, &cells)) {
+    while (true) {
+      while (pos < text.size() && (text[pos] == '\n' || text[pos] == '\r')) ++pos;  // blank lines
+      const size_t start = pos;
+      const size_t n = SplitPlainRecord(text, &pos, &cells);
+      if (n == 0) break;
       ++row;
+      part.RecordStart(text_offset + start);
       if (n != ncols) {
         part.Fail(row, "", "field_count", std::nullopt);
         part.PadRow();
@@ -517,8 +456,11 @@ void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_vie
   if (!reader.error().empty()) *error = reader.error();
 }
 
-Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker>& checkers,
-                              std::string_view body, const ParseOptions& options) {
+// With `index`, only join keys and times are parsed (ParseCsvKeys).
+Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<ValueRules>& rules,
+                              std::string_view body, const ParseOptions& options,
+                              internal::CsvRecordIndex* index = nullptr) {
+  BigVector<uint64_t>* record_starts = index == nullptr ? nullptr : &index->starts;
   CsvReader header_reader(body);
   std::vector<CsvField> header;
   if (!header_reader.Next(&header)) {
@@ -534,6 +476,18 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
     names.push_back(std::move(name));
   }
   ASSIGN_OR_RETURN(Layout layout, MakeLayout(view, std::move(names)));
+  // Keys and times only: a view without features, whose layout reads no feature column.
+  FeatureView keys_view;
+  const FeatureView* parse_view = &view;
+  if (index != nullptr) {
+    index->feature_columns = layout.feature_input;
+    index->columns = layout.names.size();
+    keys_view.name = view.name;
+    keys_view.version = view.version;
+    keys_view.join_keys = view.join_keys;
+    layout.feature_input.clear();
+    parse_view = &keys_view;
+  }
   std::string_view rest = body.substr(header_reader.position());
   if (rest.find_first_not_of("\r\n") == std::string_view::npos) {
     return InvalidArgument("the batch has a header but no rows");
@@ -551,6 +505,9 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
     plain = plain && !scan.quotes;
     lines.push_back(scan.lines);
   }
+  if (!plain && record_starts != nullptr) {
+    return FailedPrecondition("the CSV has quoted fields: its records cannot be read one by one");
+  }
   if (!plain && ranges.size() > 1) {
     size_t total = 0;
     for (size_t n : lines) total += n;
@@ -560,17 +517,20 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
   FeatureBatch batch;
   size_t capacity = 0;
   for (size_t n : lines) capacity += n;
-  AllocateRows(&batch, view, capacity);
+  AllocateRows(&batch, *parse_view, capacity);
+  if (record_starts != nullptr) record_starts->resize(capacity);
   std::vector<PartBuilder> parts;
   parts.reserve(ranges.size());
   size_t base = 0;
   for (size_t i = 0; i < ranges.size(); ++i) {
-    parts.emplace_back(view, checkers, options.max_failures, &batch, base, lines[i]);
+    parts.emplace_back(*parse_view, rules, options.max_failures, &batch, base, lines[i]);
+    if (record_starts != nullptr) parts.back().KeepRecordStarts(record_starts->data());
     base += lines[i];
   }
   std::vector<std::string> errors(ranges.size());
   ParallelFor(static_cast<int>(ranges.size()), [&](int i) {
-    ParseCsvPart(view, layout, ranges[i], plain, parts[i], &errors[i]);
+    ParseCsvPart(*parse_view, layout, ranges[i], static_cast<size_t>(ranges[i].data() - body.data()),
+                 plain, parts[i], &errors[i]);
   });
   // Part-local rows to batch rows; header lines offset the malformed-quote messages only.
   int64_t row_base = 0;
@@ -592,6 +552,7 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<Checker
     if (p.overflow()) return Internal("the CSV has more records than line ends");
   }
   MergeParts(parts, &batch, options.threads);
+  if (record_starts != nullptr) record_starts->resize(batch.rows);
   return batch;
 }
 
@@ -602,7 +563,7 @@ namespace dom = simdjson::dom;
 
 std::string JsonText(dom::element e) { return simdjson::minify(e); }
 
-Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<Checker>& checkers,
+Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<ValueRules>& rules,
                                     std::string_view body, const ParseOptions& options) {
   std::vector<std::string> names;
   for (const JoinKey& k : view.join_keys) names.push_back(k.name);
@@ -616,7 +577,7 @@ Result<FeatureBatch> ParseJsonLines(const FeatureView& view, const std::vector<C
   const size_t capacity = ScanLines(body).lines;
   AllocateRows(&batch, view, capacity);
   std::vector<PartBuilder> parts;
-  parts.emplace_back(view, checkers, options.max_failures, &batch, 0, capacity);
+  parts.emplace_back(view, rules, options.max_failures, &batch, 0, capacity);
   PartBuilder& part = parts[0];
   dom::parser parser;
   std::vector<dom::element> cells(names.size());
@@ -808,6 +769,19 @@ Status ValidationError(const std::vector<RowFailure>& failures, int64_t failure_
       .WithDetails(details.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
+Result<FeatureBatch> internal::ParseCsvKeys(const FeatureView& view, std::string_view body,
+                                           const ParseOptions& options, CsvRecordIndex* index) {
+  if (view.join_keys.empty()) {
+    return Internal("feature view '" + view.name + "' has no resolved join keys");
+  }
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return InvalidArgument("the batch is empty");
+  }
+  ASSIGN_OR_RETURN(FeatureBatch batch, ParseCsv(view, {}, body, options, index));
+  batch.join_keys = view.join_keys;
+  return batch;
+}
+
 Result<FeatureBatch> ParseBatch(const FeatureView& view, BatchFormat format,
                                 std::string_view body, const ParseOptions& options) {
   if (view.join_keys.empty()) {
@@ -816,11 +790,11 @@ Result<FeatureBatch> ParseBatch(const FeatureView& view, BatchFormat format,
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return InvalidArgument("the batch is empty");
   }
-  std::vector<Checker> checkers;
-  for (const Feature& f : view.features) checkers.push_back(Compile(f));
+  std::vector<ValueRules> rules;
+  for (const Feature& f : view.features) rules.emplace_back(f);
   Result<FeatureBatch> batch = format == BatchFormat::kCsv
-                                   ? ParseCsv(view, checkers, body, options)
-                                   : ParseJsonLines(view, checkers, body, options);
+                                   ? ParseCsv(view, rules, body, options)
+                                   : ParseJsonLines(view, rules, body, options);
   if (!batch.ok()) return batch;
   batch->join_keys = view.join_keys;
   batch->features = view.features;

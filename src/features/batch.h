@@ -40,9 +40,6 @@ enum class BatchFormat { kCsv, kJsonLines };
 // "application/jsonl", "jsonl", "ndjson". UnsupportedMediaType-like InvalidArgument otherwise.
 Result<BatchFormat> ParseBatchFormat(std::string_view name);
 
-// Strings longer than this are a "type" failure (their length must fit 24 bits; see below).
-inline constexpr size_t kMaxStringValue = (1u << 24) - 1;
-
 struct FeatureStats {
   std::string name;
   ValueType type = ValueType::kFloat;
@@ -63,23 +60,13 @@ struct IngestStats {
   std::string ToJson() const;
 };
 
-// The rows of a batch, in input order. Values are stored row by row (cell (row, f) at
-// row * features.size() + f): sorting and gathering whole rows is what a segment build does, and a
-// row of ten features is then two cache lines, not ten.
-struct FeatureBatch {
+// Every row's entity key and event time: what ordering rows for a segment needs.
+struct RowKeys {
   size_t rows = 0;
-  std::vector<JoinKey> join_keys;  // of the view version the batch was parsed for
-  std::vector<Feature> features;   // of that version
   // Row i's entity key (entity_key.h) is key_bytes[key_offsets[i], key_offsets[i+1]).
   BigVector<char> key_bytes;
   BigVector<uint64_t> key_offsets;
   BigVector<int64_t> event_ms;
-  // 8 bytes per cell: a double's bits, an int64, a bool as 0/1, or for strings
-  // (offset << 24 | length) into strings[f]. valid is 0 for null.
-  BigVector<uint64_t> values;
-  BigVector<uint8_t> valid;
-  std::vector<std::string> strings;  // per feature; used by string features
-
   // Every key's length when all have the same (when all join keys are ints, 8 bytes each), else
   // 0. key_offsets is filled either way; Key() then needs no offset (one memory access less when
   // rows are visited in sorted order, that is at random).
@@ -89,6 +76,20 @@ struct FeatureBatch {
     if (key_width != 0) return std::string_view(key_bytes.data() + i * key_width, key_width);
     return std::string_view(key_bytes.data() + key_offsets[i], key_offsets[i + 1] - key_offsets[i]);
   }
+};
+
+// The rows of a batch, in input order. Values are stored row by row (cell (row, f) at
+// row * features.size() + f): sorting and gathering whole rows is what a segment build does, and a
+// row of ten features is then two cache lines, not ten.
+struct FeatureBatch : RowKeys {
+  std::vector<JoinKey> join_keys;  // of the view version the batch was parsed for
+  std::vector<Feature> features;   // of that version
+  // 8 bytes per cell: a double's bits, an int64, a bool as 0/1, or for strings
+  // (offset << 24 | length) into strings[f]. valid is 0 for null.
+  BigVector<uint64_t> values;
+  BigVector<uint8_t> valid;
+  std::vector<std::string> strings;  // per feature; used by string features
+
   size_t Cell(size_t row, size_t f) const { return row * features.size() + f; }
   bool Valid(size_t row, size_t f) const { return valid[Cell(row, f)] != 0; }
   uint64_t Raw(size_t row, size_t f) const { return values[Cell(row, f)]; }
@@ -120,6 +121,23 @@ Result<FeatureBatch> ParseBatch(const FeatureView& view, BatchFormat format,
 
 // Per feature: count, nulls, min, max, mean (over every row of the batch, duplicates included).
 IngestStats ComputeStats(const FeatureBatch& batch, int threads = 2);
+
+namespace internal {
+// Where a CSV body's records and fields are, for reading a row's cells again later.
+struct CsvRecordIndex {
+  BigVector<uint64_t> starts;        // per row: where its record starts in the body
+  std::vector<int> feature_columns;  // per feature of the view: its field in a record, or -1
+  size_t columns = 0;                // fields per record
+};
+
+// The first pass of a CsvTextBatch (csv_text_batch.h): ParseBatch of a CSV body, except that only
+// the join keys and event times are read and checked (the batch has join_keys but no features:
+// the header's feature columns are checked against the view, their cells are not read), and
+// `index` tells where each row's fields are. FailedPrecondition when the body has a quote
+// character (its records cannot then be split again one by one without context).
+Result<FeatureBatch> ParseCsvKeys(const FeatureView& view, std::string_view body,
+                                  const ParseOptions& options, CsvRecordIndex* index);
+}  // namespace internal
 
 // The Status ParseBatch returns for failures (exposed for tests and for other batch readers).
 Status ValidationError(const std::vector<RowFailure>& failures, int64_t failure_count);

@@ -93,24 +93,6 @@ bool CsvReader::Next(std::vector<CsvField>* fields) {
 
 namespace {
 
-// The first ',', '\n' or '\r' at or after p, or end; eight bytes at a time (SWAR: a byte equal
-// to c becomes zero after xor, and the classic has-zero-byte test finds the lowest one exactly).
-inline const char* FindDelimiter(const char* p, const char* end) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  while (end - p >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    uint64_t a = w ^ (kOnes * ','), b = w ^ (kOnes * '\n'), c = w ^ (kOnes * '\r');
-    uint64_t hit = ((a - kOnes) & ~a) | ((b - kOnes) & ~b) | ((c - kOnes) & ~c);
-    hit &= kHighs;
-    if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
-    p += 8;
-  }
-  while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
-  return p;
-}
-
 // Bit i set when p[i] is ',', '\n' or '\r', for the 64 bytes at p (SSE2, which every x86-64
 // has; byte by byte elsewhere).
 inline uint64_t DelimiterMask(const char* p) {
@@ -166,7 +148,7 @@ size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::str
   }
   // The rest of the text (under 64 bytes), eight bytes at a time.
   while (!ended) {
-    p = FindDelimiter(p, end);
+    p = FindCsvDelimiter(p, end);
     if (n < capacity) out[n] = std::string_view(start, static_cast<size_t>(p - start));
     ++n;
     if (p < end && *p == ',') {

@@ -10,6 +10,7 @@
 // Not thread-safe; one reader per thread, each over its own range of text.
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -53,6 +54,24 @@ class CsvReader {
 // fields; returns the number of fields, 0 at the end. Skips blank lines first; `pos` moves past
 // the record. 64 bytes are scanned at a time (SSE2): the ingest and join hot path.
 size_t SplitPlainRecord(std::string_view text, size_t* pos, std::vector<std::string_view>* cells);
+
+// The first ',', '\n' or '\r' at or after p, or end; eight bytes at a time (SWAR: a byte equal
+// to c becomes zero after xor, and the classic has-zero-byte test finds the lowest one exactly).
+inline const char* FindCsvDelimiter(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    uint64_t a = w ^ (kOnes * ','), b = w ^ (kOnes * '\n'), c = w ^ (kOnes * '\r');
+    uint64_t hit = ((a - kOnes) & ~a) | ((b - kOnes) & ~b) | ((c - kOnes) & ~c);
+    hit &= kHighs;
+    if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
+    p += 8;
+  }
+  while (p < end && *p != ',' && *p != '\n' && *p != '\r') ++p;
+  return p;
+}
 
 // One pass over `text`: `lines` is its line ends ("\n", "\r\n" or a lone "\r") plus one for a
 // last line without one, an upper bound on its records; `quotes` tells whether any '"' occurs

@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "features/csv_text_batch.h"
 
 namespace plinth::features {
 
@@ -42,49 +43,77 @@ Status FeatureStore::RecoverIngestRecords() {
 
 Result<IngestResult> FeatureStore::Ingest(const auth::Principal& actor, const std::string& view,
                                           BatchFormat format, std::string_view body) {
-  FeatureView definition;
+  ASSIGN_OR_RETURN(FeatureView definition, registry_->GetFeatureView(view));
+  if (format == BatchFormat::kCsv) {
+    // Most CSV batches are read once, their cells as the segment is built (csv_text_batch.h).
+    // When that reader cannot take the body, or a cell fails, ParseBatch below answers.
+    auto text = CsvTextBatch::Read(definition, body, ParseOptionsFor());
+    if (text.ok()) {
+      CsvTextBatch& batch = **text;
+      IngestResult result;
+      Status written = offline_->Write(definition.name, batch, [&] {
+        result.stats = batch.stats();
+        result.record = NewIngestRecord(actor, definition, result.stats);
+        return result.record;
+      });
+      if (written.ok()) return Recorded(std::move(result));
+      if (!batch.failed()) return written;
+    }
+  }
   FeatureBatch batch;
-  return IngestInto(actor, view, format, body, &definition, &batch);
+  return IngestInto(actor, definition, format, body, &batch);
 }
 
 Result<IngestResult> FeatureStore::Push(const auth::Principal& actor, const std::string& view,
                                         BatchFormat format, std::string_view body) {
   if (!online_) return FailedPrecondition("this server has no online store");
-  FeatureView definition;
+  ASSIGN_OR_RETURN(FeatureView definition, registry_->GetFeatureView(view));
   FeatureBatch batch;
-  ASSIGN_OR_RETURN(IngestResult result, IngestInto(actor, view, format, body, &definition, &batch));
+  ASSIGN_OR_RETURN(IngestResult result, IngestInto(actor, definition, format, body, &batch));
   std::vector<OnlineRecord> records = OnlineStore::LatestRecords(definition, batch);
   RETURN_IF_ERROR(online_->Write(definition.name, records, /*sync=*/false).status());
   return result;
 }
 
-Result<IngestResult> FeatureStore::IngestInto(const auth::Principal& actor, const std::string& view,
-                                              BatchFormat format, std::string_view body,
-                                              FeatureView* definition_out, FeatureBatch* batch_out) {
-  ASSIGN_OR_RETURN(*definition_out, registry_->GetFeatureView(view));
-  const FeatureView& definition = *definition_out;
+ParseOptions FeatureStore::ParseOptionsFor() const {
   ParseOptions parse;
   parse.threads = options_.threads;
-  ASSIGN_OR_RETURN(*batch_out, ParseBatch(definition, format, body, parse));
-  const FeatureBatch& batch = *batch_out;
-  IngestResult result;
-  result.stats = ComputeStats(batch, options_.threads);
-  IngestRecord& record = result.record;
+  return parse;
+}
+
+IngestRecord FeatureStore::NewIngestRecord(const auth::Principal& actor,
+                                           const FeatureView& definition,
+                                           const IngestStats& stats) const {
+  IngestRecord record;
   record.id = NewId();
   record.view = definition.name;
   record.view_version = definition.version;
   record.actor = actor.name;
   record.created_ms = NowMs();
-  record.rows = static_cast<int64_t>(batch.rows);
-  record.stats_json = result.stats.ToJson();
-  RETURN_IF_ERROR(offline_->Write(definition.name, batch, record));
-  RETURN_IF_ERROR(registry_->RecordIngest(record));
+  record.rows = stats.rows;
+  record.stats_json = stats.ToJson();
+  return record;
+}
+
+Result<IngestResult> FeatureStore::Recorded(IngestResult result) {
+  RETURN_IF_ERROR(registry_->RecordIngest(result.record));
   if (options_.auto_compact) {
     // The batch is committed; a failed compaction leaves the segments as they were, and the next
     // ingest tries again.
-    (void)offline_->MaybeCompact(definition.name);
+    (void)offline_->MaybeCompact(result.record.view);
   }
   return result;
+}
+
+Result<IngestResult> FeatureStore::IngestInto(const auth::Principal& actor,
+                                              const FeatureView& definition, BatchFormat format,
+                                              std::string_view body, FeatureBatch* batch_out) {
+  ASSIGN_OR_RETURN(*batch_out, ParseBatch(definition, format, body, ParseOptionsFor()));
+  IngestResult result;
+  result.stats = ComputeStats(*batch_out, options_.threads);
+  result.record = NewIngestRecord(actor, definition, result.stats);
+  RETURN_IF_ERROR(offline_->Write(definition.name, *batch_out, result.record));
+  return Recorded(std::move(result));
 }
 
 Result<TrainingSet> FeatureStore::GetHistoricalFeatures(EntityTable entities,

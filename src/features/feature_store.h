@@ -5,7 +5,8 @@
 //
 // Ingest: parse and validate the batch against the view's latest version (all-or-nothing, batch.h),
 // compute its stats, commit it to the offline store (durable; the commit point), then record the
-// ingest and its stats in the registry with an audit event. A crash between the last two steps is
+// ingest and its stats in the registry with an audit event. CSV batches are read as the segment
+// is built (csv_text_batch.h), their stats computed on the way; the result is the same. A crash between the last two steps is
 // repaired by Open(), which records every ingest the offline store's manifests keep that the
 // registry lacks. If recording fails after the commit the data is stored and the call still
 // returns the error; sending the batch again is harmless, because a row with the same entity key
@@ -85,10 +86,14 @@ class FeatureStore {
  private:
   FeatureStore() = default;
   Status RecoverIngestRecords();
-  // Validates and commits a batch; `batch` receives it (for the online write of Push).
-  Result<IngestResult> IngestInto(const auth::Principal& actor, const std::string& view,
-                                  BatchFormat format, std::string_view body, FeatureView* definition,
-                                  FeatureBatch* batch);
+  // Parses, validates and commits a batch; `batch` receives it (for the online write of Push).
+  Result<IngestResult> IngestInto(const auth::Principal& actor, const FeatureView& definition,
+                                  BatchFormat format, std::string_view body, FeatureBatch* batch);
+  ParseOptions ParseOptionsFor() const;
+  IngestRecord NewIngestRecord(const auth::Principal& actor, const FeatureView& definition,
+                               const IngestStats& stats) const;
+  // Records a committed ingest in the registry, then compacts if due.
+  Result<IngestResult> Recorded(IngestResult result);
 
   FeatureStoreOptions options_;
   std::unique_ptr<FeatureRegistry> registry_;

@@ -44,38 +44,40 @@ uint64_t SegmentFileNumber(const std::string& name) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Building a segment from a batch
+// Building a segment
 
-// Rows of `batch` in (key, time) order with one row per (key, time): the last in batch order.
 // Rows are visited in sorted order, that is at random: prefetches, for position `i` of `order`
 // (below `end`), the time and key of the row 16 positions ahead (for keys of varying widths, the
 // key offsets 32 ahead first, then the key bytes 16 ahead).
-inline void PrefetchRow(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t i,
+inline void PrefetchRow(const RowKeys& keys, const BigVector<uint32_t>& order, size_t i,
                         size_t end) {
-  if (batch.key_width != 0) {  // fixed-width keys: no offsets to fetch first
+  if (keys.key_width != 0) {  // fixed-width keys: no offsets to fetch first
     if (i + 16 < end) {
       const uint32_t ahead = order[i + 16];
-      __builtin_prefetch(batch.key_bytes.data() + size_t{ahead} * batch.key_width);
-      __builtin_prefetch(batch.event_ms.data() + ahead);
+      __builtin_prefetch(keys.key_bytes.data() + size_t{ahead} * keys.key_width);
+      __builtin_prefetch(keys.event_ms.data() + ahead);
     }
     return;
   }
   if (i + 32 < end) {
     const uint32_t far = order[i + 32];
-    __builtin_prefetch(batch.key_offsets.data() + far);
-    __builtin_prefetch(batch.event_ms.data() + far);
+    __builtin_prefetch(keys.key_offsets.data() + far);
+    __builtin_prefetch(keys.event_ms.data() + far);
   }
   if (i + 16 < end) {
-    __builtin_prefetch(batch.key_bytes.data() + batch.key_offsets[order[i + 16]]);
+    __builtin_prefetch(keys.key_bytes.data() + keys.key_offsets[order[i + 16]]);
   }
 }
 
-BigVector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
-  const size_t n = batch.rows;
+// Rows in (key, time) order with one row per (key, time): the last in input order. The rows left
+// out go to `dropped`.
+BigVector<uint32_t> SortedUniqueRows(const RowKeys& keys, int threads,
+                                     std::vector<uint32_t>* dropped) {
+  const size_t n = keys.rows;
   BigVector<uint32_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-  internal::SortRows(&order, batch.key_bytes.data(), batch.key_offsets.data(),
-                     batch.event_ms.data(), threads);
+  internal::SortRows(&order, keys.key_bytes.data(), keys.key_offsets.data(), keys.event_ms.data(),
+                     threads);
   // Position i is dropped when position i + 1 has the same key and time (a later row of the
   // batch). Threads mark their slices of positions, then copy the kept rows out.
   const int t = internal::ThreadsFor(n, threads, 200000);
@@ -84,11 +86,11 @@ BigVector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
   ParallelFor(t, [&](int k) {
     size_t count = 0;
     for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
-      PrefetchRow(batch, order, i, n);
+      PrefetchRow(keys, order, i, n);
       bool last = true;
       if (i + 1 < n) {
         const uint32_t a = order[i], b = order[i + 1];
-        last = batch.event_ms[a] != batch.event_ms[b] || !KeysEqual(batch.Key(a), batch.Key(b));
+        last = keys.event_ms[a] != keys.event_ms[b] || !KeysEqual(keys.Key(a), keys.Key(b));
       }
       keep[i] = last;
       count += last;
@@ -104,105 +106,134 @@ BigVector<uint32_t> SortedUniqueRows(const FeatureBatch& batch, int threads) {
       if (keep[i]) unique[at++] = order[i];
     }
   });
+  for (size_t i = 0; i < n; ++i) {
+    if (!keep[i]) dropped->push_back(order[i]);
+  }
   return unique;
 }
 
 // The keys and times of rows order[begin, end) into blk (sized for them).
-void GatherKeysAndTimes(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t begin,
+void GatherKeysAndTimes(const RowKeys& keys, const BigVector<uint32_t>& order, size_t begin,
                         size_t end, Block* blk) {
   const size_t n = end - begin;
-  if (batch.key_width != 0) {  // fixed-width keys: a fixed-size copy per row, no offsets to read
-    const size_t w = batch.key_width;
+  if (keys.key_width != 0) {  // fixed-width keys: a fixed-size copy per row, no offsets to read
+    const size_t w = keys.key_width;
     blk->key_bytes.resize(n * w);
     for (size_t i = 0; i < n; ++i) {
-      PrefetchRow(batch, order, begin + i, end);
+      PrefetchRow(keys, order, begin + i, end);
       const uint32_t row = order[begin + i];
       blk->key_offsets[i + 1] = static_cast<uint32_t>((i + 1) * w);
-      blk->ts[i] = batch.event_ms[row];
-      std::memcpy(blk->key_bytes.data() + i * w, batch.key_bytes.data() + size_t{row} * w, w);
+      blk->ts[i] = keys.event_ms[row];
+      std::memcpy(blk->key_bytes.data() + i * w, keys.key_bytes.data() + size_t{row} * w, w);
     }
     return;
   }
   size_t key_total = 0;
   for (size_t i = 0; i < n; ++i) {
-    PrefetchRow(batch, order, begin + i, end);
+    PrefetchRow(keys, order, begin + i, end);
     const uint32_t row = order[begin + i];
-    key_total += batch.key_offsets[row + 1] - batch.key_offsets[row];
+    key_total += keys.key_offsets[row + 1] - keys.key_offsets[row];
     blk->key_offsets[i + 1] = static_cast<uint32_t>(key_total);
-    blk->ts[i] = batch.event_ms[row];
+    blk->ts[i] = keys.event_ms[row];
   }
   blk->key_bytes.resize(key_total);
   for (size_t i = 0; i < n; ++i) {
-    std::string_view key = batch.Key(order[begin + i]);
+    std::string_view key = keys.Key(order[begin + i]);
     std::memcpy(blk->key_bytes.data() + blk->key_offsets[i], key.data(), key.size());
   }
 }
 
-void GatherBlock(const FeatureBatch& batch, const BigVector<uint32_t>& order, size_t begin,
-                 size_t end, Block* blk) {
+// Rows order[begin, end) of `rows` into blk. False when the source finds a cell that fails.
+bool GatherBlock(SegmentRows& rows, const BigVector<uint32_t>& order, size_t begin, size_t end,
+                 int worker, Block* blk) {
   const size_t n = end - begin;
-  const size_t nf = batch.features.size();
+  const size_t nf = rows.features().size();
   blk->Reset(nf);
   blk->rows = n;
   blk->key_offsets.resize(n + 1);
   blk->ts.resize(n);
-  GatherKeysAndTimes(batch, order, begin, end, blk);
-  std::vector<uint64_t*> values(nf);
-  std::vector<uint8_t*> bits(nf);
-  for (size_t f = 0; f < nf; ++f) {
-    blk->columns[f].values.resize(n);
-    blk->columns[f].valid_bits.assign((n + 7) / 8, 0);
-    values[f] = blk->columns[f].values.data();
-    bits[f] = blk->columns[f].valid_bits.data();
+  GatherKeysAndTimes(rows.keys(), order, begin, end, blk);
+  for (BlockColumn& column : blk->columns) {
+    column.values.resize(n);
+    column.valid_bits.assign((n + 7) / 8, 0);
   }
-  bool has_strings = false;
-  for (const Feature& f : batch.features) has_strings |= f.type == ValueType::kString;
-  // Row by row: a batch row's cells are adjacent, so each row costs one or two cache misses.
-  constexpr size_t kAhead = 16;
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) {
-      const size_t ahead = static_cast<size_t>(order[begin + i + kAhead]) * nf;
-      __builtin_prefetch(batch.values.data() + ahead);
-      __builtin_prefetch(batch.values.data() + ahead + nf - 1);
-      __builtin_prefetch(batch.valid.data() + ahead);
-    }
-    const size_t cell = static_cast<size_t>(order[begin + i]) * nf;
-    const uint64_t* src = batch.values.data() + cell;
-    const uint8_t* valid = batch.valid.data() + cell;
-    for (size_t f = 0; f < nf; ++f) {
-      values[f][i] = src[f];
-      bits[f][i >> 3] |= static_cast<uint8_t>(valid[f] << (i & 7));
-    }
-  }
-  if (!has_strings) return;
-  for (size_t f = 0; f < nf; ++f) {
-    if (batch.features[f].type != ValueType::kString) continue;
-    BlockColumn& dst = blk->columns[f];
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t row = order[begin + i];
-      std::string_view s = batch.Valid(row, f) ? batch.String(row, f) : std::string_view();
-      dst.values[i] = (static_cast<uint64_t>(dst.strings.size()) << 24) | s.size();
-      dst.strings.append(s);
-    }
-  }
+  return rows.GatherCells(order.data() + begin, n, worker, blk);
 }
 
-SegmentSchema SchemaOf(const FeatureBatch& batch) {
+// A parsed batch as segment rows.
+class ParsedRows final : public SegmentRows {
+ public:
+  explicit ParsedRows(const FeatureBatch& batch) : batch_(batch) {}
+
+  const RowKeys& keys() const override { return batch_; }
+  const std::vector<JoinKey>& join_keys() const override { return batch_.join_keys; }
+  const std::vector<Feature>& features() const override { return batch_.features; }
+
+  bool GatherCells(const uint32_t* rows, size_t n, int, Block* blk) override {
+    const size_t nf = batch_.features.size();
+    std::vector<uint64_t*> values(nf);
+    std::vector<uint8_t*> bits(nf);
+    for (size_t f = 0; f < nf; ++f) {
+      values[f] = blk->columns[f].values.data();
+      bits[f] = blk->columns[f].valid_bits.data();
+    }
+    // Row by row: a batch row's cells are adjacent, so each row costs one or two cache misses.
+    constexpr size_t kAhead = 16;
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) {
+        const size_t ahead = static_cast<size_t>(rows[i + kAhead]) * nf;
+        __builtin_prefetch(batch_.values.data() + ahead);
+        __builtin_prefetch(batch_.values.data() + ahead + nf - 1);
+        __builtin_prefetch(batch_.valid.data() + ahead);
+      }
+      const size_t cell = static_cast<size_t>(rows[i]) * nf;
+      const uint64_t* src = batch_.values.data() + cell;
+      const uint8_t* valid = batch_.valid.data() + cell;
+      for (size_t f = 0; f < nf; ++f) {
+        values[f][i] = src[f];
+        bits[f][i >> 3] |= static_cast<uint8_t>(valid[f] << (i & 7));
+      }
+    }
+    for (size_t f = 0; f < nf; ++f) {
+      if (batch_.features[f].type != ValueType::kString) continue;
+      BlockColumn& dst = blk->columns[f];
+      for (size_t i = 0; i < n; ++i) {
+        std::string_view s =
+            batch_.Valid(rows[i], f) ? batch_.String(rows[i], f) : std::string_view();
+        dst.values[i] = (static_cast<uint64_t>(dst.strings.size()) << 24) | s.size();
+        dst.strings.append(s);
+      }
+    }
+    return true;
+  }
+
+ private:
+  const FeatureBatch& batch_;
+};
+
+SegmentSchema SchemaOf(const SegmentRows& rows) {
   SegmentSchema schema;
-  schema.join_keys = batch.join_keys;
-  for (const Feature& f : batch.features) schema.columns.push_back({f.name, f.type});
+  schema.join_keys = rows.join_keys();
+  for (const Feature& f : rows.features()) schema.columns.push_back({f.name, f.type});
   return schema;
 }
 
-// Writes the batch to `path` (fsynced); fills rows, bytes, min_ts, max_ts.
-Result<SegmentEntry> BuildSegment(const std::string& path, const FeatureBatch& batch,
-                                  int threads, size_t block_rows) {
-  SegmentSchema schema = SchemaOf(batch);
-  BigVector<uint32_t> order = SortedUniqueRows(batch, threads);
-  ASSIGN_OR_RETURN(auto writer, SegmentWriter::Create(path, schema));
+Status CellsFailed() {
+  return InvalidArgument("the batch was rejected and nothing was written: a value fails validation");
+}
+
+// Writes the rows to `path` (fsynced); fills rows, bytes, min_ts, max_ts.
+Result<SegmentEntry> BuildSegment(const std::string& path, SegmentRows& rows, int threads,
+                                  size_t block_rows) {
+  SegmentSchema schema = SchemaOf(rows);
+  std::vector<uint32_t> dropped;
+  BigVector<uint32_t> order = SortedUniqueRows(rows.keys(), threads, &dropped);
   const size_t n = order.size();
   const size_t nblocks = (n + block_rows - 1) / block_rows;
   const int t = std::max(1, std::min<int>(threads, static_cast<int>(nblocks)));
+  rows.PrepareWorkers(t);
+  if (!rows.SkipRows(dropped.data(), dropped.size(), 0)) return CellsFailed();
+  ASSIGN_OR_RETURN(auto writer, SegmentWriter::Create(path, schema));
   // Thread k builds and encodes blocks k, k + t, ...; blocks are appended strictly in order, so
   // a thread that finishes early waits for its turn while the others keep encoding.
   SegmentEntry entry;
@@ -214,11 +245,18 @@ Result<SegmentEntry> BuildSegment(const std::string& path, const FeatureBatch& b
     Block block;
     for (size_t b = k; b < nblocks; b += t) {
       const size_t begin = b * block_rows;
-      GatherBlock(batch, order, begin, std::min(n, begin + block_rows), &block);
-      EncodedBlock encoded = EncodeBlock(schema, block);
+      const bool gathered = GatherBlock(rows, order, begin, std::min(n, begin + block_rows), k,
+                                        &block);
+      EncodedBlock encoded;
+      if (gathered) encoded = EncodeBlock(schema, block);
+
       std::unique_lock<std::mutex> lock(mu);
+      if (!gathered && failed.ok()) failed = CellsFailed();
       turn.wait(lock, [&] { return next == b || !failed.ok(); });
-      if (!failed.ok()) return;
+      if (!failed.ok()) {
+        turn.notify_all();
+        return;
+      }
       const BlockMeta& m = encoded.meta;
       entry.min_ts = b == 0 ? m.min_ts : std::min(entry.min_ts, m.min_ts);
       entry.max_ts = b == 0 ? m.max_ts : std::max(entry.max_ts, m.max_ts);
@@ -463,7 +501,13 @@ Status OfflineStore::Commit(ViewState& state, std::vector<SegmentEntry> entries,
 
 Status OfflineStore::Write(const std::string& view, const FeatureBatch& batch,
                            const IngestRecord& record) {
-  if (batch.rows == 0) return InvalidArgument("the batch has no rows");
+  ParsedRows rows(batch);
+  return Write(view, rows, [&record] { return record; });
+}
+
+Status OfflineStore::Write(const std::string& view, SegmentRows& rows,
+                           const std::function<IngestRecord()>& record_of) {
+  if (rows.keys().rows == 0) return InvalidArgument("the batch has no rows");
   ViewState& state = StateFor(view);
   const std::string dir = ViewDir(view);
   uint64_t number;
@@ -485,7 +529,7 @@ Status OfflineStore::Write(const std::string& view, const FeatureBatch& batch,
   const std::string name = SegmentFileName(number);
   const std::string path = dir + "/" + name;
   const std::string tmp = path + ".tmp";
-  auto built = BuildSegment(tmp, batch, options_.threads, options_.block_rows);
+  auto built = BuildSegment(tmp, rows, options_.threads, options_.block_rows);
   if (!built.ok()) {
     ::unlink(tmp.c_str());
     return built.status();
@@ -521,7 +565,7 @@ Status OfflineStore::Write(const std::string& view, const FeatureBatch& batch,
   entries.push_back(entry);
   std::vector<std::shared_ptr<const SegmentReader>> readers = snap->segments;
   readers.push_back(std::shared_ptr<const SegmentReader>(std::move(reader).value()));
-  recent.push_back(record);
+  recent.push_back(record_of());
   if (recent.size() > kRecentIngests) recent.erase(recent.begin());
   Status st = Commit(state, std::move(entries), std::move(readers), std::move(recent), seq + 1);
   if (!st.ok()) ::unlink(path.c_str());

@@ -36,6 +36,7 @@
 #include "common/status.h"
 #include "features/batch.h"
 #include "features/segment.h"
+#include "features/segment_rows.h"
 
 namespace plinth::features {
 
@@ -87,6 +88,11 @@ class OfflineStore {
   // Writes `batch` for `view` as one new segment and commits it; durable when OK is returned.
   // Internal on an I/O error, after which nothing of the batch is visible.
   Status Write(const std::string& view, const FeatureBatch& batch, const IngestRecord& record);
+  // The same for any source of rows. `record_of` is called once the segment file is durable,
+  // just before the commit (a CsvTextBatch knows its statistics only then). When the source
+  // finds a cell that fails validation, InvalidArgument and nothing is written.
+  Status Write(const std::string& view, SegmentRows& rows,
+               const std::function<IngestRecord()>& record_of);
 
   // The view's current segments (none if nothing was ever written).
   std::shared_ptr<const ViewSnapshot> Snapshot(const std::string& view) const;

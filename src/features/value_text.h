@@ -21,6 +21,10 @@
 namespace plinth::features {
 
 bool ParseFloatText(std::string_view text, double* out);
+// Reads the float that starts at `begin` (the syntax above, up to the first byte that cannot
+// continue it, or `end`) and returns where it stops; nullptr when no float starts there. A cell
+// is a float when the returned pointer is its end: ParseFloatText is exactly that.
+const char* ParseFloatPrefix(const char* begin, const char* end, double* out);
 bool ParseIntText(std::string_view text, int64_t* out);
 bool ParseBoolText(std::string_view text, bool* out);
 

@@ -151,6 +151,14 @@ TEST(ValueText, ParsesDigitRunsOfEveryLengthAsFromChars) {
     if (ok) {
       ASSERT_EQ(std::memcmp(&want, &got, sizeof(got)), 0) << t;
     }
+    // The same text as a cell of a record, with more bytes after it (ParseFloatPrefix then
+    // reads 16 bytes at a time): it ends at the cell's end exactly when the cell is a float.
+    const std::string record = t + ",0123456789012345678";
+    const char* stop = ParseFloatPrefix(record.data(), record.data() + record.size(), &got);
+    ASSERT_EQ(stop == record.data() + t.size(), ok) << t;
+    if (ok) {
+      ASSERT_EQ(std::memcmp(&want, &got, sizeof(got)), 0) << t;
+    }
   }
   double d;
   EXPECT_TRUE(ParseFloatText("12345678.87654321", &d));
