@@ -333,9 +333,11 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
       string_total[f] += parts[i].strings_[f].size();
     }
   }
-  if (width == 0) out->key_bytes.resize(key_total);
-  out->key_offsets.resize(rows + 1);
-  out->key_offsets[0] = 0;
+  if (width == 0) {  // fixed-width keys need no offsets
+    out->key_bytes.resize(key_total);
+    out->key_offsets.resize(rows + 1);
+    out->key_offsets[0] = 0;
+  }
   out->strings.assign(nf, std::string());
   for (size_t f = 0; f < nf; ++f) out->strings[f].resize(string_total[f]);
   std::vector<bool> is_string(nf);
@@ -346,10 +348,8 @@ void MergeParts(std::vector<PartBuilder>& parts, FeatureBatch* out, int threads)
   internal::ParallelFor(t, [&](int k) {
     for (size_t i = k; i < parts.size(); i += t) {
       PartBuilder& p = parts[i];
-      uint64_t* offsets = out->key_offsets.data() + row_base[i] + 1;
-      if (width != 0) {
-        for (size_t r = 0; r < p.rows_; ++r) offsets[r] = (row_base[i] + r + 1) * width;
-      } else {
+      if (width == 0) {
+        uint64_t* offsets = out->key_offsets.data() + row_base[i] + 1;
         std::memcpy(out->key_bytes.data() + key_base[i], p.key_bytes_.data(), p.key_bytes_.size());
         for (size_t r = 0; r < p.rows_; ++r) offsets[r] = key_base[i] + p.key_offsets_[r + 1];
       }

@@ -63,13 +63,14 @@ struct IngestStats {
 // Every row's entity key and event time: what ordering rows for a segment needs.
 struct RowKeys {
   size_t rows = 0;
-  // Row i's entity key (entity_key.h) is key_bytes[key_offsets[i], key_offsets[i+1]).
+  // Row i's entity key (entity_key.h) is Key(i): key_bytes[i * key_width, (i + 1) * key_width)
+  // when key_width is not 0, else key_bytes[key_offsets[i], key_offsets[i+1]).
   BigVector<char> key_bytes;
-  BigVector<uint64_t> key_offsets;
+  BigVector<uint64_t> key_offsets;  // empty when key_width is not 0
   BigVector<int64_t> event_ms;
   // Every key's length when all have the same (when all join keys are ints, 8 bytes each), else
-  // 0. key_offsets is filled either way; Key() then needs no offset (one memory access less when
-  // rows are visited in sorted order, that is at random).
+  // 0. Such keys need no offsets (and one memory access less each when rows are visited in
+  // sorted order, that is at random).
   size_t key_width = 0;
 
   std::string_view Key(size_t i) const {

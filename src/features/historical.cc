@@ -296,7 +296,7 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
       row_offsets[r + 1] = row_keys.size();
     }
   }
-  internal::SortRows(&k.order, row_keys.data(), row_offsets.data(), times.data(), threads);
+  internal::SortRows(&k.order, {row_keys.data(), row_offsets.data(), 0}, times.data(), threads);
   // Keys and times in sorted order, laid out by threads over ranges of positions (each range's
   // bytes start where the lengths before it end).
   const size_t m = k.order.size();

@@ -76,13 +76,13 @@ BigVector<uint32_t> SortedUniqueRows(const RowKeys& keys, int threads,
   const size_t n = keys.rows;
   BigVector<uint32_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-  internal::SortRows(&order, keys.key_bytes.data(), keys.key_offsets.data(), keys.event_ms.data(),
-                     threads);
+  internal::SortRows(&order, {keys.key_bytes.data(), keys.key_offsets.data(), keys.key_width},
+                     keys.event_ms.data(), threads);
   // Position i is dropped when position i + 1 has the same key and time (a later row of the
-  // batch). Threads mark their slices of positions, then copy the kept rows out.
+  // batch). Threads mark their slices of positions.
   const int t = internal::ThreadsFor(n, threads, 200000);
   BigVector<uint8_t> keep(n);
-  std::vector<size_t> kept(t + 1, 0);
+  std::vector<size_t> kept(t + 1, 0);  // kept[k + 1]: rows slice k keeps
   ParallelFor(t, [&](int k) {
     size_t count = 0;
     for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
@@ -97,19 +97,20 @@ BigVector<uint32_t> SortedUniqueRows(const RowKeys& keys, int threads,
     }
     kept[k + 1] = count;
   });
-  for (int k = 0; k < t; ++k) kept[k + 1] += kept[k];
-  if (kept[t] == n) return order;
-  BigVector<uint32_t> unique(kept[t]);
-  ParallelFor(t, [&](int k) {
-    size_t at = kept[k];
-    for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
-      if (keep[i]) unique[at++] = order[i];
-    }
-  });
+  size_t total = 0;
+  for (int k = 0; k < t; ++k) total += kept[k + 1];
+  if (total == n) return order;
+  // Duplicates are few: compact in place, in one pass (no second array to allocate).
+  size_t at = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (!keep[i]) dropped->push_back(order[i]);
+    if (keep[i]) {
+      order[at++] = order[i];
+    } else {
+      dropped->push_back(order[i]);
+    }
   }
-  return unique;
+  order.resize(at);
+  return order;
 }
 
 // The keys and times of rows order[begin, end) into blk (sized for them).

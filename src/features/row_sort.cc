@@ -49,11 +49,11 @@ unsigned BitsOf(uint64_t range) { return range == 0 ? 0 : 64 - __builtin_clzll(r
 // slice, so rows of one key keep their input order), then each key's rows by (time, row). When
 // (time - tmin, row) packs into 64 bits the scatter writes those packed words, so the per-key
 // sorts run on contiguous integers; otherwise it writes row numbers and compares times.
-void BucketSort(uint32_t* r, size_t n, const char* key_bytes, const uint64_t* key_offsets,
-                const int64_t* times, size_t width, uint64_t pmin, size_t buckets, int64_t tmin,
-                unsigned tbits, int threads) {
+void BucketSort(uint32_t* r, size_t n, const RowKeyBytes& keys, const int64_t* times,
+                size_t width, uint64_t pmin, size_t buckets, int64_t tmin, unsigned tbits,
+                int threads) {
   auto bucket = [&](uint32_t row) -> size_t {
-    const char* k = key_bytes + key_offsets[row];
+    const char* k = keys.Data(row);
     uint64_t p = width == 8 ? LoadBigEndian64(k) : KeyPrefix(std::string_view(k, width));
     return static_cast<size_t>(p - pmin);
   };
@@ -127,14 +127,12 @@ void BucketSort(uint32_t* r, size_t n, const char* key_bytes, const uint64_t* ke
 
 }  // namespace
 
-void SortRows(BigVector<uint32_t>* rows, const char* key_bytes, const uint64_t* key_offsets,
-              const int64_t* times, int threads) {
+void SortRows(BigVector<uint32_t>* rows, const RowKeyBytes& keys, const int64_t* times,
+              int threads) {
   const size_t n = rows->size();
   if (n < 2) return;
   uint32_t* r = rows->data();
-  auto key = [&](uint32_t row) {
-    return std::string_view(key_bytes + key_offsets[row], key_offsets[row + 1] - key_offsets[row]);
-  };
+  auto key = [&](uint32_t row) { return std::string_view(keys.Data(row), keys.Size(row)); };
   // Can one 64-bit code order the rows? (Ranges of keys and times, by threads over slices.)
   const size_t width = key(r[0]).size();
   struct Range {
@@ -149,10 +147,10 @@ void SortRows(BigVector<uint32_t>* rows, const char* key_bytes, const uint64_t* 
     g.exact = width <= 8;
     for (size_t i = n * k / rt, end = n * (k + 1) / rt; i < end && g.exact; ++i) {
       const uint32_t row = r[i];
-      const size_t len = key_offsets[row + 1] - key_offsets[row];
+      const size_t len = keys.Size(row);
       g.exact = len == width;
-      const uint64_t p = width == 8 ? LoadBigEndian64(key_bytes + key_offsets[row])
-                                    : KeyPrefix(std::string_view(key_bytes + key_offsets[row], len));
+      const uint64_t p = width == 8 ? LoadBigEndian64(keys.Data(row))
+                                    : KeyPrefix(std::string_view(keys.Data(row), len));
       g.pmin = std::min(g.pmin, p);
       g.pmax = std::max(g.pmax, p);
       g.tmin = std::min(g.tmin, times[row]);
@@ -172,7 +170,7 @@ void SortRows(BigVector<uint32_t>* rows, const char* key_bytes, const uint64_t* 
   if (exact) {
     const unsigned tbits = BitsOf(static_cast<uint64_t>(tmax) - static_cast<uint64_t>(tmin));
     if (pmax - pmin < std::max<uint64_t>(2 * n, 1 << 16) && n < (uint64_t{1} << 32)) {
-      BucketSort(r, n, key_bytes, key_offsets, times, width, pmin,
+      BucketSort(r, n, keys, times, width, pmin,
                  static_cast<size_t>(pmax - pmin) + 1, tmin, tbits, threads);
       return;
     }

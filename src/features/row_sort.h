@@ -11,15 +11,27 @@
 // with equal codes keep their input order, which is the row-number tie-break. Otherwise std::sort
 // runs with the full comparison, split over threads and merged.
 
+#include <cstddef>
 #include <cstdint>
 
 #include "features/big_vector.h"
 
 namespace plinth::features::internal {
 
+// Where row r's entity key is: key_bytes[offsets[r], offsets[r + 1]), or, when `width` is not 0
+// (every key has that length; offsets may then be null), key_bytes[r * width, (r + 1) * width).
+struct RowKeyBytes {
+  const char* bytes = nullptr;
+  const uint64_t* offsets = nullptr;
+  size_t width = 0;
+
+  const char* Data(uint32_t r) const { return bytes + (width ? r * width : offsets[r]); }
+  size_t Size(uint32_t r) const { return width ? width : offsets[r + 1] - offsets[r]; }
+};
+
 // Sorts `rows` (row numbers, ascending on entry) by (key, time, row), where row r's key is
-// key_bytes[key_offsets[r], key_offsets[r + 1]) and its time times[r].
-void SortRows(BigVector<uint32_t>* rows, const char* key_bytes, const uint64_t* key_offsets,
-              const int64_t* times, int threads);
+// keys.Data(r)/Size(r) and its time times[r].
+void SortRows(BigVector<uint32_t>* rows, const RowKeyBytes& keys, const int64_t* times,
+              int threads);
 
 }  // namespace plinth::features::internal

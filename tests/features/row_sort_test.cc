@@ -29,7 +29,17 @@ void Check(const Rows& rows, int threads, size_t stride = 1) {
   const size_t n = rows.times.size();
   BigVector<uint32_t> got;
   for (size_t i = 0; i < n; i += stride) got.push_back(static_cast<uint32_t>(i));
-  internal::SortRows(&got, rows.keys.data(), rows.offsets.data(), rows.times.data(), threads);
+  // Keys of one width are also sorted as fixed-width keys (no offsets), which must agree.
+  size_t width = rows.offsets.size() > 1 ? rows.offsets[1] : 0;
+  for (size_t i = 1; i < rows.offsets.size() && width != 0; ++i) {
+    if (rows.offsets[i] - rows.offsets[i - 1] != width) width = 0;
+  }
+  BigVector<uint32_t> fixed = got;
+  internal::SortRows(&got, {rows.keys.data(), rows.offsets.data(), 0}, rows.times.data(), threads);
+  if (width != 0) {
+    internal::SortRows(&fixed, {rows.keys.data(), nullptr, width}, rows.times.data(), threads);
+    ASSERT_EQ(fixed, got);
+  }
   std::vector<uint32_t> want(got.begin(), got.end());
   auto key = [&](uint32_t r) {
     return std::string_view(rows.keys).substr(rows.offsets[r], rows.offsets[r + 1] - rows.offsets[r]);
