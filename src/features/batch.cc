@@ -415,22 +415,22 @@ void ParseCsvRow(const FeatureView& view, const Layout& layout, const CsvField* 
 
 // Parses the records of `text`. `plain`: the text has no quote character, so records split on
 // commas and line ends alone.
-// `text_offset`: where `text` starts in the body (for PartBuilder::RecordStart).
+// `text_offset`: where `text` starts in the body; PartBuilder::RecordStart gets where field
+// `start_field` of each record starts in the body.
 void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_view text,
-                  size_t text_offset, bool plain, PartBuilder& part, std::string* error) {
+                  size_t text_offset, size_t start_field, bool plain, PartBuilder& part,
+                  std::string* error) {
   const size_t ncols = layout.names.size();
   int64_t row = 0;
   if (plain) {
     std::vector<std::string_view> cells(ncols);
     std::vector<CsvField> fields(ncols);
     size_t pos = 0;
-    while (true) {
-      while (pos < text.size() && (text[pos] == '\n' || text[pos] == '\r')) ++pos;  // blank lines
-      const size_t start = pos;
-      const size_t n = SplitPlainRecord(text, &pos, &cells);
-      if (n == 0) break;
+    while (size_t n = SplitPlainRecord(text, &pos, &cells)) {
       ++row;
-      part.RecordStart(text_offset + start);
+      if (start_field < n && start_field < ncols) {
+        part.RecordStart(text_offset + static_cast<size_t>(cells[start_field].data() - text.data()));
+      }
       if (n != ncols) {
         part.Fail(row, "", "field_count", std::nullopt);
         part.PadRow();
@@ -482,6 +482,10 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<ValueRu
   if (index != nullptr) {
     index->feature_columns = layout.feature_input;
     index->columns = layout.names.size();
+    index->first_field = index->columns;
+    for (int column : layout.feature_input) {
+      if (column >= 0) index->first_field = std::min<size_t>(index->first_field, column);
+    }
     keys_view.name = view.name;
     keys_view.version = view.version;
     keys_view.join_keys = view.join_keys;
@@ -530,7 +534,7 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<ValueRu
   std::vector<std::string> errors(ranges.size());
   ParallelFor(static_cast<int>(ranges.size()), [&](int i) {
     ParseCsvPart(*parse_view, layout, ranges[i], static_cast<size_t>(ranges[i].data() - body.data()),
-                 plain, parts[i], &errors[i]);
+                 index == nullptr ? 0 : index->first_field, plain, parts[i], &errors[i]);
   });
   // Part-local rows to batch rows; header lines offset the malformed-quote messages only.
   int64_t row_base = 0;

@@ -126,9 +126,12 @@ IngestStats ComputeStats(const FeatureBatch& batch, int threads = 2);
 namespace internal {
 // Where a CSV body's records and fields are, for reading a row's cells again later.
 struct CsvRecordIndex {
-  BigVector<uint64_t> starts;        // per row: where its record starts in the body
   std::vector<int> feature_columns;  // per feature of the view: its field in a record, or -1
   size_t columns = 0;                // fields per record
+  // The first field that holds a feature (columns when none does), and per row where that field
+  // starts in the body: the rest of the record is what reading its cells again needs.
+  size_t first_field = 0;
+  BigVector<uint64_t> starts;
 };
 
 // The first pass of a CsvTextBatch (csv_text_batch.h): ParseBatch of a CSV body, except that only
