@@ -45,6 +45,10 @@ bool CsvTextBatch::GatherCells(const uint32_t* rows, size_t n, int worker, Block
   const char* const end = text + body_.size();
   bool bad = false;
   auto fail = [&bad](const char*) { bad = true; };
+  // Per feature: the most decimal places a float needed, or kUnknownPlaces once one was not
+  // a plain decimal.
+  constexpr int kUnknownPlaces = 1000;
+  w.places.assign(features_.size(), 0);
   for (size_t i = 0; i < n && !bad; ++i) {
     // Rows come in segment order, that is at random: fetch where a record's cells start 48 rows
     // ahead, and the cells' first 160 bytes (up to three cache lines) 24 rows ahead.
@@ -73,7 +77,9 @@ bool CsvTextBatch::GatherCells(const uint32_t* rows, size_t n, int worker, Block
         Accumulator& acc = w.stats[f];
         if (rules.type() == ValueType::kFloat) {
           double v;
-          q = ParseFloatPrefix(p, end, &v);
+          int places = kUnknownPlaces;
+          q = ParseFloatPrefix(p, end, &v, &places);
+          w.places[f] = std::max(w.places[f], places);
           if (q == nullptr || (q != end && !IsDelimiter(*q))) {
             bad = true;
             break;
@@ -111,8 +117,16 @@ bool CsvTextBatch::GatherCells(const uint32_t* rows, size_t n, int worker, Block
       }
     }
   }
-  if (bad) failed_.store(true, std::memory_order_relaxed);
-  return !bad;
+  if (bad) {
+    failed_.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  for (size_t f = 0; f < features_.size(); ++f) {
+    if (features_[f].type == ValueType::kFloat && w.places[f] <= kMaxDecimals) {
+      blk->columns[f].known_decimals = static_cast<uint8_t>(w.places[f]);
+    }
+  }
+  return true;
 }
 
 bool CsvTextBatch::SkipRows(const uint32_t* rows, size_t n, int worker) {

@@ -70,6 +70,7 @@ class CsvTextBatch final : public SegmentRows {
   };
   struct Worker {
     std::vector<Accumulator> stats;  // per feature
+    std::vector<int> places;         // per feature, for the block being gathered
   };
 
   std::string_view body_;

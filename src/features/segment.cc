@@ -88,6 +88,7 @@ void Block::Reset(size_t ncols) {
     c.codec = ValueCodec();
     c.valid_bits.clear();
     c.strings.clear();
+    c.known_decimals = kNoDecimals;
   }
 }
 
@@ -142,17 +143,44 @@ inline bool IsDecimal(double x, int d, double* m) {
   return std::memcmp(&back, &x, sizeof(x)) == 0;
 }
 
-// Appends a value chunk for n values (v[i] matters only where valid(i)).
+// The integers m with v[i] == m / 10^places, for every valid i, into ints; false when one does
+// not fit the decimal codec (|m| >= 2^51). `places` must be the fewest places that write every
+// value exactly (BlockColumn::known_decimals): then m is the value scaled and rounded, as
+// IsDecimal finds it, without checking it by dividing back.
+template <typename ValidFn>
+bool ScaleKnownDecimals(const uint64_t* v, size_t n, int places, const ValidFn& valid,
+                        int64_t* ints) {
+  const double scale = kPow10[places];
+  for (size_t i = 0; i < n; ++i) {
+    if (!valid(i)) continue;
+    double x;
+    std::memcpy(&x, &v[i], sizeof(x));
+    const double scaled = x * scale;
+    if (!(std::fabs(scaled) < kMaxDecimalMantissa)) return false;
+    ints[i] = static_cast<int64_t>(RoundInt(scaled));
+  }
+  return true;
+}
+
+// Appends a value chunk for n values (v[i] matters only where valid(i)). For floats,
+// `known_places` is BlockColumn::known_decimals.
 template <typename ValidFn>
 void EncodeValues(const uint64_t* v, size_t n, bool is_float, bool is_signed, const ValidFn& valid,
-                  std::string* out) {
+                  std::string* out, uint8_t known_places = kNoDecimals) {
   ValueCodec codec;
   // The integers to pack (floats as decimals), in a per-thread scratch array: a block build
   // encodes a dozen chunks and a segment build hundreds, and fresh zeroed arrays cost page faults
   // and memsets each time. Entries of null values are never read.
   thread_local std::vector<int64_t> ints;
   bool packable = true;
-  if (is_float) {
+  if (is_float && known_places <= kMaxDecimals) {
+    if (ints.size() < n) ints.resize(n);
+    codec.decimals = known_places;
+    packable = ScaleKnownDecimals(v, n, known_places, valid, ints.data());
+    if (!packable) known_places = kNoDecimals;  // search instead, as for any other floats
+  }
+  if (is_float && known_places > kMaxDecimals) {
+    packable = true;
     // The fewest decimals that every value is exact with: start from 0 and go up when a value
     // needs more (rare after the first few values), converting from the start again.
     if (ints.size() < n) ints.resize(n);
@@ -282,7 +310,7 @@ EncodedBlock EncodeBlock(const SegmentSchema& schema, const Block& block) {
     begin_chunk();
     EncodeValues(col.values.data(), n, type == ValueType::kFloat,
                  type == ValueType::kInt || type == ValueType::kFloat,
-                 [&col](size_t i) { return col.Valid(i); }, &out);
+                 [&col](size_t i) { return col.Valid(i); }, &out, col.known_decimals);
     end_chunk();
     if (type == ValueType::kString) add(col.strings.data(), col.strings.size());
   }

@@ -84,6 +84,11 @@ struct BlockColumn {
   ValueCodec codec;
   std::vector<uint8_t> valid_bits;  // empty: every value is present
   std::string strings;              // string columns only
+  // Built float columns, optional: when not kNoDecimals (and at most kMaxDecimals), the fewest
+  // decimal places that write every present value exactly, as the reader that parsed the values
+  // knew them (ParseFloatPrefix's `places`). EncodeBlock then scales by 10^known_decimals
+  // instead of searching for the places; the encoding is the same.
+  uint8_t known_decimals = kNoDecimals;
 
   bool Valid(size_t i) const {
     return valid_bits.empty() || ((valid_bits[i >> 3] >> (i & 7)) & 1);

@@ -90,7 +90,8 @@ inline uint64_t ShortDigits(const char* p, int len) {
 // from one 16-byte load: the digit positions come from a byte mask. Returns the end, or nullptr
 // when the text is not of that form (the general parser then reads it). Needs 16 readable bytes
 // at p. The result is what the general path computes: the same mantissa and power of ten.
-inline const char* ParseShortDecimal(const char* p, bool negative, double* out) {
+inline const char* ParseShortDecimal(const char* p, bool negative, double* out,
+                                     uint64_t* mantissa_out, int* places_out) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
                                       _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
@@ -113,7 +114,19 @@ inline const char* ParseShortDecimal(const char* p, bool negative, double* out) 
   const double m = static_cast<double>(mantissa);
   const double x = frac_len == 0 ? m : m / kPow10[frac_len];
   *out = negative ? -x : x;
+  *mantissa_out = mantissa;
+  *places_out = frac_len;
   return q;
+}
+
+// The fewest decimal places of m / 10^places (trailing zeros of m dropped).
+inline int FewestPlaces(uint64_t m, int places) {
+  if (m == 0) return 0;
+  while (places > 0 && m % 10 == 0) {
+    m /= 10;
+    --places;
+  }
+  return places;
 }
 #endif
 
@@ -130,7 +143,7 @@ bool SlowParseFloat(std::string_view text, double* out) {
 
 }  // namespace
 
-const char* ParseFloatPrefix(const char* begin, const char* end, double* out) {
+const char* ParseFloatPrefix(const char* begin, const char* end, double* out, int* places) {
   const char* p = begin;
   if (p == end) return nullptr;
   bool negative = false;
@@ -140,7 +153,12 @@ const char* ParseFloatPrefix(const char* begin, const char* end, double* out) {
   }
 #if defined(__SSE2__)
   if (end - p >= 16) {
-    if (const char* q = ParseShortDecimal(p, negative, out)) return q;
+    uint64_t m;
+    int frac;
+    if (const char* q = ParseShortDecimal(p, negative, out, &m, &frac)) {
+      if (places != nullptr && !(negative && m == 0)) *places = FewestPlaces(m, frac);
+      return q;
+    }
   }
 #endif
   // Clinger's fast path: a mantissa of at most 19 digits (so no overflow) that is at most 2^53,
@@ -183,12 +201,14 @@ const char* ParseFloatPrefix(const char* begin, const char* end, double* out) {
   }
   if (mantissa == 0) {
     *out = negative ? -0.0 : 0.0;
+    if (places != nullptr && !negative) *places = 0;
     return p;
   }
   if (mantissa <= (uint64_t{1} << 53) && exp10 >= -22 && exp10 <= 22) {
     double v = static_cast<double>(mantissa);
     v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
     *out = negative ? -v : v;
+    if (places != nullptr && exp10 <= 0) *places = FewestPlaces(mantissa, -exp10);
     return p;
   }
   return SlowParseFloat(std::string_view(begin, static_cast<size_t>(p - begin)), out) ? p

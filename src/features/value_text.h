@@ -24,7 +24,12 @@ bool ParseFloatText(std::string_view text, double* out);
 // Reads the float that starts at `begin` (the syntax above, up to the first byte that cannot
 // continue it, or `end`) and returns where it stops; nullptr when no float starts there. A cell
 // is a float when the returned pointer is its end: ParseFloatText is exactly that.
-const char* ParseFloatPrefix(const char* begin, const char* end, double* out);
+// When `places` is given and the text is a decimal m * 10^-k (with m <= 2^53 and k <= 22, the
+// common case; not -0), *places is set to the fewest decimal places that write the same number (k less
+// the trailing zeros of m); it is left alone otherwise. The double is then m / 10^places
+// correctly rounded, which the segment encoder can use without searching (segment.h).
+const char* ParseFloatPrefix(const char* begin, const char* end, double* out,
+                             int* places = nullptr);
 bool ParseIntText(std::string_view text, int64_t* out);
 bool ParseBoolText(std::string_view text, bool* out);
 

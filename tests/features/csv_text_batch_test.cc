@@ -76,10 +76,11 @@ std::string RandomCsv(std::mt19937_64& rng, size_t rows, const std::string& line
 
 class CsvTextBatchTest : public ::testing::Test {
  protected:
-  std::unique_ptr<OfflineStore> Open(const std::string& name) {
+  // Small blocks: many of them, gathered by both threads.
+  std::unique_ptr<OfflineStore> Open(const std::string& name, size_t block_rows) {
     OfflineStoreOptions o;
     o.dir = dir_.path() + "/" + name;
-    o.block_rows = 64;  // many blocks, gathered by both threads
+    o.block_rows = block_rows;
     auto s = OfflineStore::Open(o);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return std::move(s).value();
@@ -93,58 +94,86 @@ class CsvTextBatchTest : public ::testing::Test {
     return s.str();
   }
 
+  // Writes `csv` through a parsed batch and through a CsvTextBatch into two fresh stores, and
+  // expects the same segment file byte for byte and the same statistics.
+  void ExpectSameAsParsed(const FeatureView& view, const std::string& csv,
+                          size_t block_rows = 64) {
+    ASSERT_OK_AND_ASSIGN(FeatureBatch parsed, ParseBatch(view, BatchFormat::kCsv, csv));
+    ASSERT_OK_AND_ASSIGN(auto text, CsvTextBatch::Read(view, csv, ParseOptions()));
+    EXPECT_EQ(text->rows(), parsed.rows);
+    const std::string a = "parsed" + std::to_string(cases_), b = "text" + std::to_string(cases_);
+    ++cases_;
+    auto parsed_store = Open(a, block_rows);
+    auto text_store = Open(b, block_rows);
+    ASSERT_OK(parsed_store->Write("v", parsed, Record()));
+    IngestStats stats;
+    ASSERT_OK(text_store->Write("v", *text, [&] {
+      stats = text->stats();
+      return Record();
+    }));
+    EXPECT_FALSE(text->failed());
+    // The same rows, blocks and encodings: the segment files are equal byte for byte.
+    const std::string file = "/views/v/" + parsed_store->Snapshot("v")->entries[0].file;
+    ASSERT_EQ(file, "/views/v/" + text_store->Snapshot("v")->entries[0].file);
+    EXPECT_EQ(FileBytes(dir_.path() + "/" + a + file), FileBytes(dir_.path() + "/" + b + file));
+    EXPECT_GT(parsed_store->Snapshot("v")->segments[0]->blocks().size(), 4u);
+
+    const IngestStats want = ComputeStats(parsed);
+    ASSERT_EQ(stats.rows, want.rows);
+    ASSERT_EQ(stats.features.size(), want.features.size());
+    for (size_t f = 0; f < want.features.size(); ++f) {
+      const FeatureStats &got = stats.features[f], &exp = want.features[f];
+      EXPECT_EQ(got.name, exp.name);
+      EXPECT_EQ(got.count, exp.count) << exp.name;
+      EXPECT_EQ(got.nulls, exp.nulls) << exp.name;
+      EXPECT_EQ(got.min, exp.min) << exp.name;
+      EXPECT_EQ(got.max, exp.max) << exp.name;
+      ASSERT_EQ(got.mean.has_value(), exp.mean.has_value()) << exp.name;
+      if (exp.mean) {
+        EXPECT_NEAR(*got.mean, *exp.mean, 1e-9 * (1 + std::fabs(*exp.mean)));
+      }
+    }
+  }
+
   testing::TestDir dir_;
+  int cases_ = 0;
 };
 
 TEST_F(CsvTextBatchTest, WritesTheSegmentAndStatsThatTheParsedBatchGives) {
   std::mt19937_64 rng(11);
-  int cases = 0;
   for (const std::string key_type : {"int", "string"}) {
     for (const std::string line_end : {"\n", "\r\n"}) {
       for (bool last_line_end : {true, false}) {
-        const FeatureView view = View(key_type);
-        const std::string csv = RandomCsv(rng, 1000, line_end, last_line_end);
         SCOPED_TRACE(key_type + " key, line end " + (line_end == "\n" ? "LF" : "CRLF") +
                      (last_line_end ? "" : ", none after the last line"));
-        ASSERT_OK_AND_ASSIGN(FeatureBatch parsed, ParseBatch(view, BatchFormat::kCsv, csv));
-        ASSERT_OK_AND_ASSIGN(auto text, CsvTextBatch::Read(view, csv, ParseOptions()));
-        EXPECT_EQ(text->rows(), parsed.rows);
-
-        const std::string a = "parsed" + std::to_string(cases), b = "text" + std::to_string(cases);
-        ++cases;
-        auto parsed_store = Open(a);
-        auto text_store = Open(b);
-        ASSERT_OK(parsed_store->Write("v", parsed, Record()));
-        IngestStats stats;
-        ASSERT_OK(text_store->Write("v", *text, [&] {
-          stats = text->stats();
-          return Record();
-        }));
-        EXPECT_FALSE(text->failed());
-        // The same rows, blocks and encodings: the segment files are equal byte for byte.
-        const std::string file = "/views/v/" + parsed_store->Snapshot("v")->entries[0].file;
-        ASSERT_EQ(file, "/views/v/" + text_store->Snapshot("v")->entries[0].file);
-        EXPECT_EQ(FileBytes(dir_.path() + "/" + a + file), FileBytes(dir_.path() + "/" + b + file));
-        EXPECT_GT(parsed_store->Snapshot("v")->segments[0]->blocks().size(), 4u);
-
-        const IngestStats want = ComputeStats(parsed);
-        ASSERT_EQ(stats.rows, want.rows);
-        ASSERT_EQ(stats.features.size(), want.features.size());
-        for (size_t f = 0; f < want.features.size(); ++f) {
-          const FeatureStats &got = stats.features[f], &exp = want.features[f];
-          EXPECT_EQ(got.name, exp.name);
-          EXPECT_EQ(got.count, exp.count) << exp.name;
-          EXPECT_EQ(got.nulls, exp.nulls) << exp.name;
-          EXPECT_EQ(got.min, exp.min) << exp.name;
-          EXPECT_EQ(got.max, exp.max) << exp.name;
-          ASSERT_EQ(got.mean.has_value(), exp.mean.has_value()) << exp.name;
-          if (exp.mean) {
-            EXPECT_NEAR(*got.mean, *exp.mean, 1e-9 * (1 + std::fabs(*exp.mean)));
-          }
-        }
+        ExpectSameAsParsed(View(key_type), RandomCsv(rng, 1000, line_end, last_line_end));
       }
     }
   }
+}
+
+// Blocks whose floats are all plain decimals are encoded from the places the parser saw (no
+// search): the same bytes, including around -0 (not a decimal to the codec), values too large
+// for it, and trailing zeros.
+TEST_F(CsvTextBatchTest, DecimalPlacesFromTheParserEncodeAsTheSearchDoes) {
+  const std::vector<std::vector<std::string>> blocks = {
+      {"1.25", "-3", "0.5", "12.50", "7", "-0.125", "100", "0"},
+      {"1e-3", "2.5E2", "0.0001", "-42.1", "5", "6", "7", "8"},
+      {"12.50", "1.5", "2", "3.10", "4.000", "5", "6", "7"},
+      {"1.5", "-0.0", "2", "3", "4", "5", "6", "7"},
+      {"1.5", "3000000000000000", "2", "3", "4", "5", "6", "7"},
+      {"0.123456789", "1", "2", "3", "4", "5", "6", "7"},
+      {"0.1234567891", "1", "2", "3", "4", "5", "6", "7"},
+      {"", "1.5", "", "2.25", "", "", "", ""}};
+  std::string csv = "id,event_timestamp,x,n,b,s,y\n";
+  int row = 0;
+  for (const auto& block : blocks) {
+    for (const std::string& x : block) {
+      csv += std::to_string(row) + ",1700000000," + x + ",1,true,red,1\n";
+      ++row;
+    }
+  }
+  ExpectSameAsParsed(View("int"), csv, /*block_rows=*/8);
 }
 
 // A failing cell stops the build: nothing is written, and the store answers with ParseBatch's
