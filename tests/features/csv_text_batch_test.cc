@@ -256,6 +256,9 @@ TEST_F(CsvTextIngestTest, RefusesWhatParseBatchRefusesAndWritesNothing) {
   ExpectRefusedAsParseBatchRefuses(with_cell(good, 41, "event_timestamp", "yesterday"));
   ExpectRefusedAsParseBatchRefuses(good + "1,1700000000,1\n");
 
+  // A not_null feature without a column.
+  ExpectRefusedAsParseBatchRefuses("id,event_timestamp,x\n1,1700000000,1.5\n2,1700000000,2\n");
+
   // A failing cell in a row that a later row with the same key and time replaces.
   const std::string dup =
       "id,event_timestamp,x,n,b,s,y\n"
