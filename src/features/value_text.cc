@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -88,8 +89,12 @@ inline uint64_t ShortDigits(const char* p, int len) {
 
 // The common cell "123.4567" (at most 8 digits on each side of an optional point, no exponent)
 // from one 16-byte load: the digit positions come from a byte mask. Returns the end, or nullptr
-// when the text is not of that form (the general parser then reads it). Needs 16 readable bytes
-// at p. The result is what the general path computes: the same mantissa and power of ten.
+// when the text is not of that form (the general parser then reads it). Reads the
+// kShortDecimalReads bytes at p: the 16 it looks at, and 8-byte loads of the digits, the last
+// from p + 9 at most. The result is what the general path computes: the same mantissa and power
+// of ten.
+constexpr std::ptrdiff_t kShortDecimalReads = 17;
+
 inline const char* ParseShortDecimal(const char* p, bool negative, double* out,
                                      uint64_t* mantissa_out, int* places_out) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -152,7 +157,7 @@ const char* ParseFloatPrefix(const char* begin, const char* end, double* out, in
     ++p;
   }
 #if defined(__SSE2__)
-  if (end - p >= 16) {
+  if (end - p >= kShortDecimalReads) {
     uint64_t m;
     int frac;
     if (const char* q = ParseShortDecimal(p, negative, out, &m, &frac)) {

@@ -1,6 +1,8 @@
 #include "features/value_text.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cmath>
@@ -172,6 +174,39 @@ TEST(ValueText, ParsesDigitRunsOfEveryLengthAsFromChars) {
   EXPECT_FALSE(ParseFloatText("1234567a", &d));
   EXPECT_FALSE(ParseFloatText("1234:678", &d));
   EXPECT_FALSE(ParseFloatText("12345678/", &d));
+}
+
+TEST(ValueText, ParsingAFloatReadsNothingPastTheEnd) {
+  // Numbers that end where readable memory ends (an inaccessible page follows): the 16-byte fast
+  // path must not look past `end`.
+  const long page = ::sysconf(_SC_PAGESIZE);
+  char* mem = static_cast<char*>(
+      ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(mem, MAP_FAILED);
+  ASSERT_EQ(::mprotect(mem + page, page, PROT_NONE), 0);
+  char* const end = mem + page;
+  for (const std::string number : {"1", "12345678.1234567", "12345678.12345678", "-1234.5678",
+                                   "0.12345678", "99999999.9", "1.5e-3,", "7,"}) {
+    for (size_t pad = 0; pad < 24; ++pad) {  // the number, then `pad` more bytes of text
+      std::string text = number;
+      for (size_t i = 0; i < pad; ++i) text.push_back(i % 2 ? ',' : '5');
+      char* begin = end - text.size();
+      std::memcpy(begin, text.data(), text.size());
+      double v;
+      double want = 0;
+      const std::string cell = number.substr(0, number.find(','));
+      ASSERT_TRUE(ParseFloatText(cell, &want)) << cell;
+      const char* stop = ParseFloatPrefix(begin, end, &v);
+      ASSERT_NE(stop, nullptr) << text;
+      if (pad == 0 && number.find(',') == std::string::npos) {
+        EXPECT_EQ(stop, end) << text;
+      }
+      if (stop - begin == static_cast<std::ptrdiff_t>(cell.size())) {
+        EXPECT_EQ(v, want) << text;
+      }
+    }
+  }
+  ::munmap(mem, 2 * page);
 }
 
 TEST(ValueText, ParsesIntsAndBools) {
