@@ -52,10 +52,20 @@ bool CsvTextBatch::GatherCells(const uint32_t* rows, size_t n, int worker, Block
   const char* const end = text + body_.size();
   bool bad = false;
   auto fail = [&bad](const char*) { bad = true; };
-  // Per feature: the most decimal places a float needed, or kUnknownPlaces once one was not
-  // a plain decimal.
+  // A float that is not a plain decimal makes its column's places unknown.
   constexpr int kUnknownPlaces = 1000;
   w.places.assign(features_.size(), 0);
+  w.plan.assign(ncols - index_.first_field, FieldPlan());  // from the first feature's field on
+  for (size_t c = index_.first_field; c < ncols; ++c) {
+    const int f = field_feature_[c];
+    if (f < 0) continue;
+    FieldPlan& plan = w.plan[c - index_.first_field];
+    plan.rules = &rules_[f];
+    plan.column = &blk->columns[f];
+    plan.stats = &w.stats[f];
+    plan.places = &w.places[f];
+    plan.float_without_rules = rules_[f].type() == ValueType::kFloat && !rules_[f].has_value_rules();
+  }
   for (size_t i = 0; i < n && !bad; ++i) {
     // Rows come in segment order, that is at random: fetch where a record's cells start 48 rows
     // ahead, and the cache lines of the cells' first 97 bytes 24 rows ahead.
@@ -69,31 +79,31 @@ bool CsvTextBatch::GatherCells(const uint32_t* rows, size_t n, int worker, Block
     // The record's fields from the first feature's on, left to right: a float is parsed where it
     // starts (its end is the delimiter), other cells are cut at the next delimiter first.
     const char* p = text + starts[rows[i]];
+    const uint8_t bit = static_cast<uint8_t>(1u << (i & 7));
     for (size_t c = index_.first_field; c < ncols; ++c) {
-      const int f = field_feature_[c];
+      const FieldPlan& plan = w.plan[c - index_.first_field];
       const char* q = p;
-      if (f < 0) {
+      if (plan.rules == nullptr) {
         q = FindCsvDelimiter(p, end);
       } else if (p == end || IsDelimiter(*p)) {  // an empty field: null
-        if (rules_[f].not_null()) bad = true;
-        BlockColumn& dst = blk->columns[f];
-        dst.values[i] = rules_[f].type() == ValueType::kString ? dst.strings.size() << 24 : 0;
+        if (plan.rules->not_null()) bad = true;
+        BlockColumn& dst = *plan.column;
+        dst.values[i] = plan.rules->type() == ValueType::kString ? dst.strings.size() << 24 : 0;
       } else {
-        const internal::ValueRules& rules = rules_[f];
-        BlockColumn& dst = blk->columns[f];
-        Accumulator& acc = w.stats[f];
+        const internal::ValueRules& rules = *plan.rules;
+        BlockColumn& dst = *plan.column;
         if (rules.type() == ValueType::kFloat) {
           double v;
           int places = kUnknownPlaces;
           q = ParseFloatPrefix(p, end, &v, &places);
-          w.places[f] = std::max(w.places[f], places);
+          *plan.places = std::max(*plan.places, places);
           if (q == nullptr || (q != end && !IsDelimiter(*q))) {
             bad = true;
             break;
           }
-          rules.CheckFloat(v, fail);
+          if (!plan.float_without_rules) rules.CheckFloat(v, fail);
           std::memcpy(&dst.values[i], &v, sizeof(v));
-          acc.Add(v);
+          plan.stats->Add(v);
         } else {
           q = FindCsvDelimiter(p, end);
           const std::string_view cell(p, static_cast<size_t>(q - p));
@@ -101,15 +111,15 @@ bool CsvTextBatch::GatherCells(const uint32_t* rows, size_t n, int worker, Block
             if (!rules.CheckString(cell, fail)) break;
             dst.values[i] = (static_cast<uint64_t>(dst.strings.size()) << 24) | cell.size();
             dst.strings.append(cell);
-            ++acc.count;
+            ++plan.stats->count;
           } else {
             if (!rules.ReadNumberCell(cell, &dst.values[i], fail)) break;
-            acc.Add(rules.type() == ValueType::kInt
-                        ? static_cast<double>(static_cast<int64_t>(dst.values[i]))
-                        : static_cast<double>(dst.values[i]));
+            plan.stats->Add(rules.type() == ValueType::kInt
+                                ? static_cast<double>(static_cast<int64_t>(dst.values[i]))
+                                : static_cast<double>(dst.values[i]));
           }
         }
-        dst.valid_bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+        dst.valid_bits[i >> 3] |= bit;
       }
       p = q;
       // Read() checked every record's field count; a changed body would be caught here.

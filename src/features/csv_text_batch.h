@@ -68,9 +68,18 @@ class CsvTextBatch final : public SegmentRows {
       sum += v;
     }
   };
+  // Where one field's cells go, resolved once per block.
+  struct FieldPlan {
+    const internal::ValueRules* rules = nullptr;  // null: not a feature (skipped)
+    BlockColumn* column = nullptr;
+    Accumulator* stats = nullptr;
+    int* places = nullptr;  // floats: the most decimal places a value of the block needed
+    bool float_without_rules = false;
+  };
   struct Worker {
     std::vector<Accumulator> stats;  // per feature
     std::vector<int> places;         // per feature, for the block being gathered
+    std::vector<FieldPlan> plan;     // per field read, for the block being gathered
   };
 
   std::string_view body_;

@@ -39,6 +39,8 @@ class ValueRules {
 
   ValueType type() const { return type_; }
   bool not_null() const { return not_null_; }
+  // Whether any of min, max, allowed_values is set (the Check* calls can fail).
+  bool has_value_rules() const { return min_ || max_ || has_allowed_; }
 
   // Each calls fail(rule) for every rule the value breaks, in the order min, max, allowed_values.
   template <typename Fail>
