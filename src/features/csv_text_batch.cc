@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "features/csv.h"
-#include "features/value_text.h"
+#include "features/decimal_text.h"
 
 namespace plinth::features {
 
@@ -95,7 +95,7 @@ bool CsvTextBatch::GatherCells(const uint32_t* rows, size_t n, int worker, Block
         if (rules.type() == ValueType::kFloat) {
           double v;
           int places = kUnknownPlaces;
-          q = ParseFloatPrefix(p, end, &v, &places);
+          q = internal::ParseFloatCell(p, end, &v, &places);
           *plan.places = std::max(*plan.places, places);
           if (q == nullptr || (q != end && !IsDelimiter(*q))) {
             bad = true;

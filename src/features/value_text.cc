@@ -1,14 +1,12 @@
 #include "features/value_text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "features/decimal_text.h"
 
 namespace plinth::features {
 
@@ -17,9 +15,6 @@ namespace {
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                              1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                              1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-constexpr uint64_t kPowers10Int[] = {1,      10,      100,      1000,     10000,
-                                     100000, 1000000, 10000000, 100000000};
 
 inline bool IsDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 
@@ -72,69 +67,6 @@ inline const char* ReadDigits(const char* p, const char* end, uint64_t* mantissa
   return p;
 }
 
-#if defined(__SSE2__)
-// The value of the `len` (0..8) ASCII digits at p, which are known to be digits; reads 8 bytes.
-inline uint64_t ShortDigits(const char* p, int len) {
-  if (len == 0) return 0;
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  v -= 0x3030303030303030ull;
-  v <<= 8 * (8 - len);  // the digits to the high bytes; the low bytes become leading zeros
-  v = (v * 10) + (v >> 8);
-  constexpr uint64_t kMask = 0x000000FF000000FFull;
-  constexpr uint64_t kMul1 = 0x000F424000000064ull;
-  constexpr uint64_t kMul2 = 0x0000271000000001ull;
-  return (((v & kMask) * kMul1) + (((v >> 16) & kMask) * kMul2)) >> 32;
-}
-
-// The common cell "123.4567" (at most 8 digits on each side of an optional point, no exponent)
-// from one 16-byte load: the digit positions come from a byte mask. Returns the end, or nullptr
-// when the text is not of that form (the general parser then reads it). Reads the
-// kShortDecimalReads bytes at p: the 16 it looks at, and 8-byte loads of the digits, the last
-// from p + 9 at most. The result is what the general path computes: the same mantissa and power
-// of ten.
-constexpr std::ptrdiff_t kShortDecimalReads = 17;
-
-inline const char* ParseShortDecimal(const char* p, bool negative, double* out,
-                                     uint64_t* mantissa_out, int* places_out) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-  const unsigned digits = static_cast<unsigned>(_mm_movemask_epi8(digit));
-  const int int_len = __builtin_ctz(~digits);  // the first byte that is not a digit
-  if (int_len > 8) return nullptr;
-  uint64_t mantissa = ShortDigits(p, int_len);
-  int frac_len = 0;
-  const char* q = p + int_len;
-  if (*q == '.') {
-    frac_len = __builtin_ctz(~(digits >> (int_len + 1)));
-    if (frac_len > 8) return nullptr;
-    mantissa = mantissa * kPowers10Int[frac_len] + ShortDigits(q + 1, frac_len);
-    q += 1 + frac_len;
-  }
-  if (q >= p + 16) return nullptr;  // the digits may go on past the bytes looked at
-  if (int_len + frac_len == 0 || *q == 'e' || *q == 'E' || mantissa > (uint64_t{1} << 53)) {
-    return nullptr;
-  }
-  const double m = static_cast<double>(mantissa);
-  const double x = frac_len == 0 ? m : m / kPow10[frac_len];
-  *out = negative ? -x : x;
-  *mantissa_out = mantissa;
-  *places_out = frac_len;
-  return q;
-}
-
-// The fewest decimal places of m / 10^places (trailing zeros of m dropped).
-inline int FewestPlaces(uint64_t m, int places) {
-  if (m == 0) return 0;
-  while (places > 0 && m % 10 == 0) {
-    m /= 10;
-    --places;
-  }
-  return places;
-}
-#endif
-
 bool SlowParseFloat(std::string_view text, double* out) {
   const char* begin = text.data();
   const char* end = begin + text.size();
@@ -157,11 +89,11 @@ const char* ParseFloatPrefix(const char* begin, const char* end, double* out, in
     ++p;
   }
 #if defined(__SSE2__)
-  if (end - p >= kShortDecimalReads) {
+  if (end - p >= internal::kShortDecimalReads) {
     uint64_t m;
     int frac;
-    if (const char* q = ParseShortDecimal(p, negative, out, &m, &frac)) {
-      if (places != nullptr && !(negative && m == 0)) *places = FewestPlaces(m, frac);
+    if (const char* q = internal::ParseShortDecimal(p, negative, out, &m, &frac)) {
+      if (places != nullptr && !(negative && m == 0)) *places = internal::FewestPlaces(m, frac);
       return q;
     }
   }
@@ -213,7 +145,7 @@ const char* ParseFloatPrefix(const char* begin, const char* end, double* out, in
     double v = static_cast<double>(mantissa);
     v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
     *out = negative ? -v : v;
-    if (places != nullptr && exp10 <= 0) *places = FewestPlaces(mantissa, -exp10);
+    if (places != nullptr && exp10 <= 0) *places = internal::FewestPlaces(mantissa, -exp10);
     return p;
   }
   return SlowParseFloat(std::string_view(begin, static_cast<size_t>(p - begin)), out) ? p

@@ -10,6 +10,8 @@
 #include <random>
 #include <string>
 
+#include "features/decimal_text.h"
+
 namespace plinth::features {
 namespace {
 
@@ -198,6 +200,10 @@ TEST(ValueText, ParsingAFloatReadsNothingPastTheEnd) {
       ASSERT_TRUE(ParseFloatText(cell, &want)) << cell;
       const char* stop = ParseFloatPrefix(begin, end, &v);
       ASSERT_NE(stop, nullptr) << text;
+      double inline_v;
+      int places = -1;
+      ASSERT_EQ(internal::ParseFloatCell(begin, end, &inline_v, &places), stop) << text;
+      ASSERT_EQ(std::memcmp(&inline_v, &v, sizeof(v)), 0) << text;
       if (pad == 0 && number.find(',') == std::string::npos) {
         EXPECT_EQ(stop, end) << text;
       }
