@@ -428,9 +428,9 @@ void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_vie
     size_t pos = 0;
     while (size_t n = SplitPlainRecord(text, &pos, &cells)) {
       ++row;
-      if (start_field < n && start_field < ncols) {
-        part.RecordStart(text_offset + static_cast<size_t>(cells[start_field].data() - text.data()));
-      }
+      // (A record without that field fails field_count below; one is recorded either way.)
+      const size_t field = start_field < n && start_field < ncols ? start_field : 0;
+      part.RecordStart(text_offset + static_cast<size_t>(cells[field].data() - text.data()));
       if (n != ncols) {
         part.Fail(row, "", "field_count", std::nullopt);
         part.PadRow();
