@@ -47,7 +47,7 @@ Result<IngestResult> FeatureStore::Ingest(const auth::Principal& actor, const st
   if (format == BatchFormat::kCsv) {
     // Most CSV batches are read once, their cells as the segment is built (csv_text_batch.h).
     // When that reader cannot take the body, or a cell fails, ParseBatch below answers.
-    auto text = CsvTextBatch::Read(definition, body, ParseOptionsFor());
+    auto text = CsvTextBatch::Read(definition, body, BatchParseOptions());
     if (text.ok()) {
       CsvTextBatch& batch = **text;
       IngestResult result;
@@ -75,7 +75,7 @@ Result<IngestResult> FeatureStore::Push(const auth::Principal& actor, const std:
   return result;
 }
 
-ParseOptions FeatureStore::ParseOptionsFor() const {
+ParseOptions FeatureStore::BatchParseOptions() const {
   ParseOptions parse;
   parse.threads = options_.threads;
   return parse;
@@ -108,7 +108,7 @@ Result<IngestResult> FeatureStore::Recorded(IngestResult result) {
 Result<IngestResult> FeatureStore::IngestInto(const auth::Principal& actor,
                                               const FeatureView& definition, BatchFormat format,
                                               std::string_view body, FeatureBatch* batch_out) {
-  ASSIGN_OR_RETURN(*batch_out, ParseBatch(definition, format, body, ParseOptionsFor()));
+  ASSIGN_OR_RETURN(*batch_out, ParseBatch(definition, format, body, BatchParseOptions()));
   IngestResult result;
   result.stats = ComputeStats(*batch_out, options_.threads);
   result.record = NewIngestRecord(actor, definition, result.stats);

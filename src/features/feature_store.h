@@ -89,7 +89,7 @@ class FeatureStore {
   // Parses, validates and commits a batch; `batch` receives it (for the online write of Push).
   Result<IngestResult> IngestInto(const auth::Principal& actor, const FeatureView& definition,
                                   BatchFormat format, std::string_view body, FeatureBatch* batch);
-  ParseOptions ParseOptionsFor() const;
+  ParseOptions BatchParseOptions() const;
   IngestRecord NewIngestRecord(const auth::Principal& actor, const FeatureView& definition,
                                const IngestStats& stats) const;
   // Records a committed ingest in the registry, then compacts if due.
