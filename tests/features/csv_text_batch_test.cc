@@ -275,6 +275,51 @@ TEST_F(CsvTextIngestTest, RefusesWhatParseBatchRefusesAndWritesNothing) {
   EXPECT_EQ(store_->offline().Snapshot("v")->entries.size(), 1u);
 }
 
+// Randomly damaged batches (bytes changed, inserted, deleted, the body cut short): the store's
+// answer is ParseBatch's every time, and what it takes it takes whole.
+TEST_F(CsvTextIngestTest, DamagedBatchesGetParseBatchsAnswer) {
+  std::mt19937_64 rng(23);
+  const std::string alphabet = ",\n\r\"-+.e0123456789 xE";
+  int taken = 0, refused = 0;
+  for (int it = 0; it < 400; ++it) {
+    std::string csv = "id,event_timestamp,x,n,b,s,y\n";
+    const int rows = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < rows; ++i) {
+      csv += std::to_string(rng() % 20) + "," + std::to_string(1700000000 + rng() % 30) + "," +
+             std::to_string(static_cast<int>(rng() % 20000) - 10000) + "." +
+             std::to_string(rng() % 10000) + "," + std::to_string(static_cast<int>(rng() % 300) - 50) +
+             "," + (rng() % 2 ? "true" : "0") + "," + (rng() % 2 ? "red" : "blue") + "," +
+             std::to_string(rng() % 999) + "." + std::to_string(rng() % 100) + "\n";
+    }
+    for (int m = static_cast<int>(rng() % 4); m > 0; --m) {
+      const size_t at = rng() % csv.size();
+      switch (rng() % 4) {
+        case 0: csv[at] = alphabet[rng() % alphabet.size()]; break;
+        case 1: csv.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+        case 2: csv.erase(at, 1 + rng() % 3); break;
+        default: csv.resize(at + 1); break;
+      }
+    }
+    SCOPED_TRACE(csv);
+    auto parsed = ParseBatch(view_, BatchFormat::kCsv, csv);
+    const size_t before = store_->offline().Snapshot("v") ? store_->offline().Snapshot("v")->rows() : 0;
+    auto ingested = store_->Ingest(actor_, "v", BatchFormat::kCsv, csv);
+    ASSERT_EQ(ingested.ok(), parsed.ok());
+    if (!parsed.ok()) {
+      ASSERT_EQ(ingested.status().message(), parsed.status().message());
+      ASSERT_EQ(ingested.status().details_json(), parsed.status().details_json());
+      ASSERT_EQ(store_->offline().Snapshot("v") ? store_->offline().Snapshot("v")->rows() : 0,
+                before);
+      ++refused;
+    } else {
+      ASSERT_EQ(ingested->record.rows, static_cast<int64_t>(parsed->rows));
+      ++taken;
+    }
+  }
+  EXPECT_GT(taken, 50);  // both kinds of answer are exercised
+  EXPECT_GT(refused, 50);
+}
+
 TEST(CsvTextBatch, QuotedCsvIsLeftToParseBatch) {
   FeatureView view = View("string");
   const std::string csv = "id,event_timestamp,x,n,b,s,y\n\"a,b\",1700000000,1,1,true,red,1\n";
