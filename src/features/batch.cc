@@ -805,56 +805,55 @@ Result<FeatureBatch> ParseBatch(const FeatureView& view, BatchFormat format,
   return batch;
 }
 
+void FeatureStatsAccumulator::Merge(const FeatureStatsAccumulator& other) {
+  count += other.count;
+  lo = std::min(lo, other.lo);
+  hi = std::max(hi, other.hi);
+  sum += other.sum;
+}
+
+FeatureStats FeatureStatsAccumulator::Finish(const Feature& feature, int64_t rows) const {
+  FeatureStats s;
+  s.name = feature.name;
+  s.type = feature.type;
+  s.count = count;
+  s.nulls = rows - count;
+  if (feature.type != ValueType::kString && count > 0) {
+    s.min = lo;
+    s.max = hi;
+    s.mean = sum / static_cast<double>(count);
+  }
+  return s;
+}
+
 IngestStats ComputeStats(const FeatureBatch& batch, int threads) {
   const size_t nf = batch.features.size();
   const size_t n = batch.rows;
-  struct Acc {
-    double lo = std::numeric_limits<double>::infinity();
-    double hi = -std::numeric_limits<double>::infinity();
-    double sum = 0;
-    int64_t count = 0;
-  };
   threads = internal::ThreadsFor(n, threads, 100000);
-  std::vector<std::vector<Acc>> acc(threads, std::vector<Acc>(nf));
+  std::vector<std::vector<FeatureStatsAccumulator>> acc(
+      threads, std::vector<FeatureStatsAccumulator>(nf));
   std::vector<ValueType> types;
   for (const Feature& f : batch.features) types.push_back(f.type);
   ParallelFor(threads, [&](int t) {
-    std::vector<Acc>& a = acc[t];
+    std::vector<FeatureStatsAccumulator>& a = acc[t];
     for (size_t r = n * t / threads, end = n * (t + 1) / threads; r < end; ++r) {
       for (size_t f = 0; f < nf; ++f) {
         if (!batch.Valid(r, f)) continue;
-        Acc& x = a[f];
-        ++x.count;
-        if (types[f] == ValueType::kString) continue;
-        double v = types[f] == ValueType::kFloat ? batch.Float(r, f)
-                                                 : static_cast<double>(batch.Int(r, f));
-        x.lo = v < x.lo ? v : x.lo;
-        x.hi = v > x.hi ? v : x.hi;
-        x.sum += v;
+        if (types[f] == ValueType::kString) {
+          a[f].AddString();
+        } else {
+          a[f].Add(types[f] == ValueType::kFloat ? batch.Float(r, f)
+                                                 : static_cast<double>(batch.Int(r, f)));
+        }
       }
     }
   });
   IngestStats stats;
   stats.rows = static_cast<int64_t>(n);
-  stats.features.resize(nf);
   for (size_t f = 0; f < nf; ++f) {
-    Acc total;
-    for (const auto& a : acc) {
-      total.lo = std::min(total.lo, a[f].lo);
-      total.hi = std::max(total.hi, a[f].hi);
-      total.sum += a[f].sum;
-      total.count += a[f].count;
-    }
-    FeatureStats& s = stats.features[f];
-    s.name = batch.features[f].name;
-    s.type = types[f];
-    s.count = total.count;
-    s.nulls = static_cast<int64_t>(n) - total.count;
-    if (types[f] != ValueType::kString && total.count > 0) {
-      s.min = total.lo;
-      s.max = total.hi;
-      s.mean = total.sum / static_cast<double>(total.count);
-    }
+    FeatureStatsAccumulator total;
+    for (const auto& a : acc) total.Merge(a[f]);
+    stats.features.push_back(total.Finish(batch.features[f], stats.rows));
   }
   return stats;
 }

@@ -23,6 +23,7 @@
 // Thread-safe (no shared state); ParseBatch uses up to options.threads threads.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,25 @@ struct FeatureStats {
   // Over non-null values of float, int and bool (as 0/1) features; absent for strings and when
   // every value is null.
   std::optional<double> min, max, mean;
+};
+
+// One feature's running statistics over the values seen so far (null cells are not added).
+struct FeatureStatsAccumulator {
+  int64_t count = 0;  // non-null values
+  double lo = std::numeric_limits<double>::infinity();  // lo, hi, sum: numbers only
+  double hi = -std::numeric_limits<double>::infinity();
+  double sum = 0;
+
+  void Add(double v) {
+    ++count;
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    sum += v;
+  }
+  void AddString() { ++count; }
+  void Merge(const FeatureStatsAccumulator& other);
+  // The statistics of `feature` over a batch of `rows` rows.
+  FeatureStats Finish(const Feature& feature, int64_t rows) const;
 };
 
 // What the monitoring issue keeps as an ingest's baseline.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "features/csv.h"
 #include "features/decimal_text.h"
@@ -111,7 +110,7 @@ bool CsvTextBatch::GatherCells(const uint32_t* rows, size_t n, int worker, Block
             if (!rules.CheckString(cell, fail)) break;
             dst.values[i] = (static_cast<uint64_t>(dst.strings.size()) << 24) | cell.size();
             dst.strings.append(cell);
-            ++plan.stats->count;
+            plan.stats->AddString();
           } else {
             if (!rules.ReadNumberCell(cell, &dst.values[i], fail)) break;
             plan.stats->Add(rules.type() == ValueType::kInt
@@ -164,26 +163,10 @@ bool CsvTextBatch::SkipRows(const uint32_t* rows, size_t n, int worker) {
 IngestStats CsvTextBatch::stats() const {
   IngestStats stats;
   stats.rows = static_cast<int64_t>(keys_.rows);
-  stats.features.resize(features_.size());
   for (size_t f = 0; f < features_.size(); ++f) {
-    Accumulator total;
-    for (const Worker& w : workers_) {
-      const Accumulator& a = w.stats[f];
-      total.lo = std::min(total.lo, a.lo);
-      total.hi = std::max(total.hi, a.hi);
-      total.sum += a.sum;
-      total.count += a.count;
-    }
-    FeatureStats& s = stats.features[f];
-    s.name = features_[f].name;
-    s.type = features_[f].type;
-    s.count = total.count;
-    s.nulls = stats.rows - total.count;
-    if (s.type != ValueType::kString && total.count > 0) {
-      s.min = total.lo;
-      s.max = total.hi;
-      s.mean = total.sum / static_cast<double>(total.count);
-    }
+    FeatureStatsAccumulator total;
+    for (const Worker& w : workers_) total.Merge(w.stats[f]);
+    stats.features.push_back(total.Finish(features_[f], stats.rows));
   }
   return stats;
 }

@@ -19,7 +19,6 @@
 // row of the batch, duplicates included, once the build has gathered them all.
 
 #include <atomic>
-#include <limits>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -54,30 +53,16 @@ class CsvTextBatch final : public SegmentRows {
  private:
   CsvTextBatch() = default;
 
-  // Running statistics of one feature, per worker.
-  struct Accumulator {
-    int64_t count = 0;  // non-null values
-    double lo = std::numeric_limits<double>::infinity();
-    double hi = -std::numeric_limits<double>::infinity();
-    double sum = 0;  // lo, hi and sum: numbers only
-
-    void Add(double v) {
-      ++count;
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-      sum += v;
-    }
-  };
   // Where one field's cells go, resolved once per block.
   struct FieldPlan {
     const internal::ValueRules* rules = nullptr;  // null: not a feature (skipped)
     BlockColumn* column = nullptr;
-    Accumulator* stats = nullptr;
+    FeatureStatsAccumulator* stats = nullptr;
     int* places = nullptr;  // floats: the most decimal places a value of the block needed
     bool float_without_rules = false;
   };
   struct Worker {
-    std::vector<Accumulator> stats;  // per feature
+    std::vector<FeatureStatsAccumulator> stats;  // per feature
     std::vector<int> places;         // per feature, for the block being gathered
     std::vector<FieldPlan> plan;     // per field read, for the block being gathered
   };
