@@ -211,15 +211,15 @@ Status BadIntKey(size_t row, std::string_view cell, const JoinKey& key) {
                          "' is not an int");
 }
 
-// Keys by row when every join key is an int: fixed-width keys (8 bytes per key) written in place
-// by `threads` threads; `order` gets the rows that have every key, ascending.
+// Keys by row when every join key is an int: fixed-width keys (8 bytes per key, row r's at
+// r * width) written in place by `threads` threads; `order` gets the rows that have every key,
+// ascending.
 Status IntKeysByRow(const EntityTable& t, const std::vector<int>& key_cols,
                     const std::vector<JoinKey>& keys, int threads, BigVector<char>* row_keys,
-                    BigVector<uint64_t>* row_offsets, BigVector<uint32_t>* order) {
+                    BigVector<uint32_t>* order) {
   const size_t n = t.num_rows();
   const size_t width = 8 * keys.size();
   row_keys->resize(n * width);
-  row_offsets->resize(n + 1);
   const int nt = internal::ThreadsFor(n, threads, 50000);
   std::vector<BigVector<uint32_t>> rows(nt);
   std::vector<size_t> bad(nt, n);  // per thread: its first row with an unparseable key
@@ -227,7 +227,6 @@ Status IntKeysByRow(const EntityTable& t, const std::vector<int>& key_cols,
     const size_t lo = n * k / nt, hi = n * (k + 1) / nt;
     rows[k].reserve(hi - lo);
     for (size_t r = lo; r < hi; ++r) {
-      (*row_offsets)[r] = r * width;
       bool has_key = true;
       for (size_t p = 0; p < keys.size() && has_key; ++p) has_key = !t.IsNull(r, key_cols[p]);
       if (!has_key) continue;
@@ -243,7 +242,6 @@ Status IntKeysByRow(const EntityTable& t, const std::vector<int>& key_cols,
       rows[k].push_back(static_cast<uint32_t>(r));
     }
   });
-  (*row_offsets)[n] = n * width;
   const size_t first_bad = *std::min_element(bad.begin(), bad.end());
   if (first_bad < n) {
     for (size_t p = 0; p < keys.size(); ++p) {
@@ -270,8 +268,9 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
   const bool all_int = std::all_of(keys.begin(), keys.end(), [](const JoinKey& key) {
     return key.type == ValueType::kInt;
   });
+  const size_t int_width = all_int ? 8 * keys.size() : 0;  // all-int keys: fixed width
   if (all_int) {
-    RETURN_IF_ERROR(IntKeysByRow(t, key_cols, keys, threads, &row_keys, &row_offsets, &k.order));
+    RETURN_IF_ERROR(IntKeysByRow(t, key_cols, keys, threads, &row_keys, &k.order));
   } else {
     row_offsets.resize(n + 1);
     row_offsets[0] = 0;
@@ -296,17 +295,17 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
       row_offsets[r + 1] = row_keys.size();
     }
   }
-  internal::SortRows(&k.order, {row_keys.data(), row_offsets.data(), 0}, times.data(), threads);
-  // Keys and times in sorted order, laid out by threads over ranges of positions (each range's
-  // bytes start where the lengths before it end).
+  internal::SortRows(&k.order, {row_keys.data(), row_offsets.data(), int_width}, times.data(),
+                     threads, &k.times);
+  // Keys in sorted order, laid out by threads over ranges of positions (each range's bytes start
+  // where the lengths before it end).
   const size_t m = k.order.size();
   k.key_offsets.resize(m + 1);
-  k.times.resize(m);
   k.key_offsets[0] = 0;
   const int nt = internal::ThreadsFor(m, threads, 50000);
   std::vector<size_t> range_bytes(nt + 1, 0);
   if (all_int) {
-    for (int i = 0; i <= nt; ++i) range_bytes[i] = (m * i / nt) * 8 * keys.size();
+    for (int i = 0; i <= nt; ++i) range_bytes[i] = (m * i / nt) * int_width;
   } else {
     ParallelFor(nt, [&](int i) {
       size_t bytes = 0;
@@ -324,16 +323,21 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
     size_t at = range_bytes[i];
     for (size_t pos = m * i / nt, end = m * (i + 1) / nt; pos < end; ++pos) {
       const uint32_t r = k.order[pos];
+      if (all_int && pos + 16 < end) {
+        __builtin_prefetch(row_keys.data() + size_t{k.order[pos + 16]} * int_width);
+      }
       if (one_int) {  // a fixed-size copy
         std::memcpy(k.key_bytes.data() + at, row_keys.data() + size_t{r} * 8, 8);
         at += 8;
+      } else if (all_int) {
+        std::memcpy(k.key_bytes.data() + at, row_keys.data() + size_t{r} * int_width, int_width);
+        at += int_width;
       } else {
         const size_t len = row_offsets[r + 1] - row_offsets[r];
         std::memcpy(k.key_bytes.data() + at, row_keys.data() + row_offsets[r], len);
         at += len;
       }
       k.key_offsets[pos + 1] = at;
-      k.times[pos] = times[r];
     }
   });
   return k;

@@ -47,51 +47,49 @@ uint64_t SegmentFileNumber(const std::string& name) {
 // Building a segment
 
 // Rows are visited in sorted order, that is at random: prefetches, for position `i` of `order`
-// (below `end`), the time and key of the row 16 positions ahead (for keys of varying widths, the
-// key offsets 32 ahead first, then the key bytes 16 ahead).
-inline void PrefetchRow(const RowKeys& keys, const BigVector<uint32_t>& order, size_t i,
+// (below `end`), the key of the row 16 positions ahead (for keys of varying widths, the key
+// offsets 32 ahead first, then the key bytes 16 ahead).
+inline void PrefetchKey(const RowKeys& keys, const BigVector<uint32_t>& order, size_t i,
                         size_t end) {
   if (keys.key_width != 0) {  // fixed-width keys: no offsets to fetch first
     if (i + 16 < end) {
-      const uint32_t ahead = order[i + 16];
-      __builtin_prefetch(keys.key_bytes.data() + size_t{ahead} * keys.key_width);
-      __builtin_prefetch(keys.event_ms.data() + ahead);
+      __builtin_prefetch(keys.key_bytes.data() + size_t{order[i + 16]} * keys.key_width);
     }
     return;
   }
-  if (i + 32 < end) {
-    const uint32_t far = order[i + 32];
-    __builtin_prefetch(keys.key_offsets.data() + far);
-    __builtin_prefetch(keys.event_ms.data() + far);
-  }
-  if (i + 16 < end) {
-    __builtin_prefetch(keys.key_bytes.data() + keys.key_offsets[order[i + 16]]);
-  }
+  if (i + 32 < end) __builtin_prefetch(keys.key_offsets.data() + order[i + 32]);
+  if (i + 16 < end) __builtin_prefetch(keys.key_bytes.data() + keys.key_offsets[order[i + 16]]);
 }
 
-// Rows in (key, time) order with one row per (key, time): the last in input order. The rows left
-// out go to `dropped`.
-BigVector<uint32_t> SortedUniqueRows(const RowKeys& keys, int threads,
-                                     std::vector<uint32_t>* dropped) {
+// A batch's rows in (key, time) order with one row per (key, time), and their times in that order.
+struct SortedRows {
+  BigVector<uint32_t> order;
+  BigVector<int64_t> times;  // times[i]: the event time of row order[i]
+
+  size_t size() const { return order.size(); }
+};
+
+// The batch's rows sorted, keeping of each (key, time) the last in input order. The rows left out
+// go to `dropped`.
+SortedRows SortedUniqueRows(const RowKeys& keys, int threads, std::vector<uint32_t>* dropped) {
   const size_t n = keys.rows;
-  BigVector<uint32_t> order(n);
+  SortedRows sorted;
+  BigVector<uint32_t>& order = sorted.order;
+  BigVector<int64_t>& times = sorted.times;
+  order.resize(n);
   for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
   internal::SortRows(&order, {keys.key_bytes.data(), keys.key_offsets.data(), keys.key_width},
-                     keys.event_ms.data(), threads);
+                     keys.event_ms.data(), threads, &times);
   // Position i is dropped when position i + 1 has the same key and time (a later row of the
-  // batch). Threads mark their slices of positions.
+  // batch). Threads mark their slices of positions. Keys are looked up only for equal times.
   const int t = internal::ThreadsFor(n, threads, 200000);
   BigVector<uint8_t> keep(n);
   std::vector<size_t> kept(t + 1, 0);  // kept[k + 1]: rows slice k keeps
   ParallelFor(t, [&](int k) {
     size_t count = 0;
     for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
-      PrefetchRow(keys, order, i, n);
-      bool last = true;
-      if (i + 1 < n) {
-        const uint32_t a = order[i], b = order[i + 1];
-        last = keys.event_ms[a] != keys.event_ms[b] || !KeysEqual(keys.Key(a), keys.Key(b));
-      }
+      const bool last =
+          i + 1 == n || times[i] != times[i + 1] || !KeysEqual(keys.Key(order[i]), keys.Key(order[i + 1]));
       keep[i] = last;
       count += last;
     }
@@ -99,43 +97,46 @@ BigVector<uint32_t> SortedUniqueRows(const RowKeys& keys, int threads,
   });
   size_t total = 0;
   for (int k = 0; k < t; ++k) total += kept[k + 1];
-  if (total == n) return order;
+  if (total == n) return sorted;
   // Duplicates are few: compact in place, in one pass (no second array to allocate).
   size_t at = 0;
   for (size_t i = 0; i < n; ++i) {
     if (keep[i]) {
-      order[at++] = order[i];
+      order[at] = order[i];
+      times[at] = times[i];
+      ++at;
     } else {
       dropped->push_back(order[i]);
     }
   }
   order.resize(at);
-  return order;
+  times.resize(at);
+  return sorted;
 }
 
-// The keys and times of rows order[begin, end) into blk (sized for them).
-void GatherKeysAndTimes(const RowKeys& keys, const BigVector<uint32_t>& order, size_t begin,
-                        size_t end, Block* blk) {
+// The keys and times of sorted rows [begin, end) into blk (sized for them).
+void GatherKeysAndTimes(const RowKeys& keys, const SortedRows& sorted, size_t begin, size_t end,
+                        Block* blk) {
   const size_t n = end - begin;
+  const BigVector<uint32_t>& order = sorted.order;
+  std::memcpy(blk->ts.data(), sorted.times.data() + begin, n * sizeof(int64_t));
   if (keys.key_width != 0) {  // fixed-width keys: a fixed-size copy per row, no offsets to read
     const size_t w = keys.key_width;
     blk->key_bytes.resize(n * w);
     for (size_t i = 0; i < n; ++i) {
-      PrefetchRow(keys, order, begin + i, end);
-      const uint32_t row = order[begin + i];
+      PrefetchKey(keys, order, begin + i, end);
       blk->key_offsets[i + 1] = static_cast<uint32_t>((i + 1) * w);
-      blk->ts[i] = keys.event_ms[row];
-      std::memcpy(blk->key_bytes.data() + i * w, keys.key_bytes.data() + size_t{row} * w, w);
+      std::memcpy(blk->key_bytes.data() + i * w,
+                  keys.key_bytes.data() + size_t{order[begin + i]} * w, w);
     }
     return;
   }
   size_t key_total = 0;
   for (size_t i = 0; i < n; ++i) {
-    PrefetchRow(keys, order, begin + i, end);
+    PrefetchKey(keys, order, begin + i, end);
     const uint32_t row = order[begin + i];
     key_total += keys.key_offsets[row + 1] - keys.key_offsets[row];
     blk->key_offsets[i + 1] = static_cast<uint32_t>(key_total);
-    blk->ts[i] = keys.event_ms[row];
   }
   blk->key_bytes.resize(key_total);
   for (size_t i = 0; i < n; ++i) {
@@ -144,8 +145,8 @@ void GatherKeysAndTimes(const RowKeys& keys, const BigVector<uint32_t>& order, s
   }
 }
 
-// Rows order[begin, end) of `rows` into blk. False when the source finds a cell that fails.
-bool GatherBlock(SegmentRows& rows, const BigVector<uint32_t>& order, size_t begin, size_t end,
+// Sorted rows [begin, end) of `rows` into blk. False when the source finds a cell that fails.
+bool GatherBlock(SegmentRows& rows, const SortedRows& sorted, size_t begin, size_t end,
                  int worker, Block* blk) {
   const size_t n = end - begin;
   const size_t nf = rows.features().size();
@@ -153,12 +154,12 @@ bool GatherBlock(SegmentRows& rows, const BigVector<uint32_t>& order, size_t beg
   blk->rows = n;
   blk->key_offsets.resize(n + 1);
   blk->ts.resize(n);
-  GatherKeysAndTimes(rows.keys(), order, begin, end, blk);
+  GatherKeysAndTimes(rows.keys(), sorted, begin, end, blk);
   for (BlockColumn& column : blk->columns) {
     column.values.resize(n);
     column.valid_bits.assign((n + 7) / 8, 0);
   }
-  return rows.GatherCells(order.data() + begin, n, worker, blk);
+  return rows.GatherCells(sorted.order.data() + begin, n, worker, blk);
 }
 
 // A parsed batch as segment rows.
@@ -228,8 +229,8 @@ Result<SegmentEntry> BuildSegment(const std::string& path, SegmentRows& rows, in
                                   size_t block_rows) {
   SegmentSchema schema = SchemaOf(rows);
   std::vector<uint32_t> dropped;
-  BigVector<uint32_t> order = SortedUniqueRows(rows.keys(), threads, &dropped);
-  const size_t n = order.size();
+  const SortedRows sorted = SortedUniqueRows(rows.keys(), threads, &dropped);
+  const size_t n = sorted.size();
   const size_t nblocks = (n + block_rows - 1) / block_rows;
   const int t = std::max(1, std::min<int>(threads, static_cast<int>(nblocks)));
   rows.PrepareWorkers(t);
@@ -246,7 +247,7 @@ Result<SegmentEntry> BuildSegment(const std::string& path, SegmentRows& rows, in
     Block block;
     for (size_t b = k; b < nblocks; b += t) {
       const size_t begin = b * block_rows;
-      const bool gathered = GatherBlock(rows, order, begin, std::min(n, begin + block_rows), k,
+      const bool gathered = GatherBlock(rows, sorted, begin, std::min(n, begin + block_rows), k,
                                         &block);
       EncodedBlock encoded;
       if (gathered) encoded = EncodeBlock(schema, block);

@@ -48,10 +48,11 @@ unsigned BitsOf(uint64_t range) { return range == 0 ? 0 : 64 - __builtin_clzll(r
 // a stable counting sort by prefix (a histogram and a scatter, each split over threads by input
 // slice, so rows of one key keep their input order), then each key's rows by (time, row). When
 // (time - tmin, row) packs into 64 bits the scatter writes those packed words, so the per-key
-// sorts run on contiguous integers; otherwise it writes row numbers and compares times.
+// sorts run on contiguous integers; otherwise it writes row numbers and compares times. The
+// packed words hold the sorted times too: they become `sorted_times` in place.
 void BucketSort(uint32_t* r, size_t n, const RowKeyBytes& keys, const int64_t* times,
                 size_t width, uint64_t pmin, size_t buckets, int64_t tmin, unsigned tbits,
-                int threads) {
+                int threads, BigVector<int64_t>* sorted_times) {
   auto bucket = [&](uint32_t row) -> size_t {
     const char* k = keys.Data(row);
     uint64_t p = width == 8 ? LoadBigEndian64(k) : KeyPrefix(std::string_view(k, width));
@@ -78,7 +79,9 @@ void BucketSort(uint32_t* r, size_t n, const RowKeyBytes& keys, const int64_t* t
     }
   }
   start[buckets] = sum;
-  BigVector<uint64_t> items(packed ? n : 0);
+  // The packed words, unsigned, in an int64 array that can become `sorted_times`.
+  BigVector<int64_t> item_store(packed ? n : 0);
+  uint64_t* const items = reinterpret_cast<uint64_t*>(item_store.data());
   BigVector<uint32_t> scattered(packed ? 0 : n);
   ParallelFor(t, [&](int k) {
     uint32_t* at = counts[k].data();
@@ -104,7 +107,7 @@ void BucketSort(uint32_t* r, size_t n, const RowKeyBytes& keys, const int64_t* t
     for (; b < buckets && start[b] < hi_pos; ++b) {
       const size_t s = start[b], e = start[b + 1];
       if (packed) {
-        uint64_t* g = items.data() + s;
+        uint64_t* g = items + s;
         const size_t m = e - s;
         if (m > 32) {
           std::sort(g, g + m);
@@ -116,19 +119,37 @@ void BucketSort(uint32_t* r, size_t n, const RowKeyBytes& keys, const int64_t* t
             g[j] = x;
           }
         }
-        for (size_t i = s; i < e; ++i) r[i] = static_cast<uint32_t>(items[i] & row_mask);
+        for (size_t i = s; i < e; ++i) {
+          r[i] = static_cast<uint32_t>(items[i] & row_mask);
+          // rbits < 64 here (n < 2^32): the time is the word's high bits.
+          item_store[i] = static_cast<int64_t>(static_cast<uint64_t>(tmin) + (items[i] >> rbits));
+        }
       } else {
         std::sort(scattered.data() + s, scattered.data() + e, by_time);
         std::copy(scattered.data() + s, scattered.data() + e, r + s);
       }
     }
   });
+  if (packed) *sorted_times = std::move(item_store);
 }
 
-}  // namespace
+// (*sorted)[i] = times[r[i]], by threads over slices.
+void GatherTimes(const uint32_t* r, size_t n, const int64_t* times, int threads,
+                 BigVector<int64_t>* sorted) {
+  sorted->resize(n);
+  const int t = ThreadsFor(n, threads, 100000);
+  ParallelFor(t, [&](int k) {
+    int64_t* out = sorted->data();
+    for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
+      if (i + 16 < end) __builtin_prefetch(times + r[i + 16]);
+      out[i] = times[r[i]];
+    }
+  });
+}
 
-void SortRows(BigVector<uint32_t>* rows, const RowKeyBytes& keys, const int64_t* times,
-              int threads) {
+// SortRows; `sorted_times` is filled only when the bucket sort had the times at hand.
+void SortRowsBy(BigVector<uint32_t>* rows, const RowKeyBytes& keys, const int64_t* times,
+                int threads, BigVector<int64_t>* sorted_times) {
   const size_t n = rows->size();
   if (n < 2) return;
   uint32_t* r = rows->data();
@@ -171,7 +192,7 @@ void SortRows(BigVector<uint32_t>* rows, const RowKeyBytes& keys, const int64_t*
     const unsigned tbits = BitsOf(static_cast<uint64_t>(tmax) - static_cast<uint64_t>(tmin));
     if (pmax - pmin < std::max<uint64_t>(2 * n, 1 << 16) && n < (uint64_t{1} << 32)) {
       BucketSort(r, n, keys, times, width, pmin,
-                 static_cast<size_t>(pmax - pmin) + 1, tmin, tbits, threads);
+                 static_cast<size_t>(pmax - pmin) + 1, tmin, tbits, threads, sorted_times);
       return;
     }
     const unsigned pbits = BitsOf(pmax - pmin);
@@ -202,6 +223,17 @@ void SortRows(BigVector<uint32_t>* rows, const RowKeyBytes& keys, const int64_t*
   for (int i = 0; i <= t; ++i) bounds[i] = n * i / t;
   ParallelFor(t, [&](int i) { std::sort(r + bounds[i], r + bounds[i + 1], less); });
   for (int i = 1; i < t; ++i) std::inplace_merge(r, r + bounds[i], r + bounds[i + 1], less);
+}
+
+}  // namespace
+
+void SortRows(BigVector<uint32_t>* rows, const RowKeyBytes& keys, const int64_t* times,
+              int threads, BigVector<int64_t>* sorted_times) {
+  sorted_times->clear();
+  SortRowsBy(rows, keys, times, threads, sorted_times);
+  if (sorted_times->size() != rows->size()) {
+    GatherTimes(rows->data(), rows->size(), times, threads, sorted_times);
+  }
 }
 
 }  // namespace plinth::features::internal

@@ -30,8 +30,10 @@ struct RowKeyBytes {
 };
 
 // Sorts `rows` (row numbers, ascending on entry) by (key, time, row), where row r's key is
-// keys.Data(r)/Size(r) and its time times[r].
+// keys.Data(r)/Size(r) and its time times[r]. `sorted_times` gets the times in sorted order
+// ((*sorted_times)[i] == times[(*rows)[i]]): the bucket sort has them at hand, and callers that
+// walk the sorted rows then read times in sequence instead of row by row at random.
 void SortRows(BigVector<uint32_t>* rows, const RowKeyBytes& keys, const int64_t* times,
-              int threads);
+              int threads, BigVector<int64_t>* sorted_times);
 
 }  // namespace plinth::features::internal

@@ -35,11 +35,18 @@ void Check(const Rows& rows, int threads, size_t stride = 1) {
     if (rows.offsets[i] - rows.offsets[i - 1] != width) width = 0;
   }
   BigVector<uint32_t> fixed = got;
-  internal::SortRows(&got, {rows.keys.data(), rows.offsets.data(), 0}, rows.times.data(), threads);
+  BigVector<int64_t> got_times, fixed_times;
+  internal::SortRows(&got, {rows.keys.data(), rows.offsets.data(), 0}, rows.times.data(), threads,
+                     &got_times);
   if (width != 0) {
-    internal::SortRows(&fixed, {rows.keys.data(), nullptr, width}, rows.times.data(), threads);
+    internal::SortRows(&fixed, {rows.keys.data(), nullptr, width}, rows.times.data(), threads,
+                       &fixed_times);
     ASSERT_EQ(fixed, got);
+    ASSERT_EQ(fixed_times, got_times);
   }
+  // The sorted times are the sorted rows' times.
+  ASSERT_EQ(got_times.size(), got.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got_times[i], rows.times[got[i]]) << i;
   std::vector<uint32_t> want(got.begin(), got.end());
   auto key = [&](uint32_t r) {
     return std::string_view(rows.keys).substr(rows.offsets[r], rows.offsets[r + 1] - rows.offsets[r]);
