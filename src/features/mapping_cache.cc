@@ -50,37 +50,42 @@ void DrainLocked(Cache& c) {
 
 void* AcquireMapping(size_t len) {
   Cache& c = TheCache();
-  {
-    std::lock_guard<std::mutex> lock(c.mu);
-    auto best = c.kept.end();
-    for (auto it = c.kept.begin(); it != c.kept.end(); ++it) {
-      if (it->second >= len && (best == c.kept.end() || it->second < best->second)) best = it;
-    }
-    if (best != c.kept.end()) {
-      char* p = best->first;
-      const size_t rest = best->second - len;
-      c.kept.erase(best);
-      if (rest > 0) c.kept.emplace(p + len, rest);
-      c.bytes -= len;
-      return p;
-    }
-    // Unmap `len` kept bytes (all of them when fewer are kept), from the largest ranges' ends,
-    // before mapping `len` fresh ones: live + kept bytes do not grow.
-    size_t need = len;
-    while (need > 0 && !c.kept.empty()) {
-      auto largest = c.kept.begin();
-      for (auto it = c.kept.begin(); it != c.kept.end(); ++it) {
-        if (it->second > largest->second) largest = it;
-      }
-      const size_t cut = std::min(need, largest->second);
-      ::munmap(largest->first + (largest->second - cut), cut);
-      largest->second -= cut;
-      if (largest->second == 0) c.kept.erase(largest);
-      c.bytes -= cut;
-      need -= cut;
-    }
+  std::lock_guard<std::mutex> lock(c.mu);
+  auto best = c.kept.end();
+  for (auto it = c.kept.begin(); it != c.kept.end(); ++it) {
+    if (it->second >= len && (best == c.kept.end() || it->second < best->second)) best = it;
   }
-  return MapFresh(len);
+  if (best != c.kept.end()) {
+    char* p = best->first;
+    const size_t rest = best->second - len;
+    c.kept.erase(best);
+    if (rest > 0) c.kept.emplace(p + len, rest);
+    c.bytes -= len;
+    return p;
+  }
+  // No kept range is large enough: map a fresh range and move kept ranges into it, largest
+  // first, until it is full or nothing is kept. mremap moves page tables, not bytes (and keeps
+  // huge pages: every range is 2 MiB-aligned), so only the rest of the range is fresh memory.
+  char* out = static_cast<char*>(MapFresh(len));
+  if (out == nullptr) return nullptr;
+  size_t filled = 0;
+  while (filled < len && !c.kept.empty()) {
+    auto largest = c.kept.begin();
+    for (auto it = c.kept.begin(); it != c.kept.end(); ++it) {
+      if (it->second > largest->second) largest = it;
+    }
+    char* const from = largest->first;
+    const size_t take = std::min(len - filled, largest->second);
+    if (::mremap(from, take, take, MREMAP_MAYMOVE | MREMAP_FIXED, out + filled) == MAP_FAILED) {
+      break;  // the rest stays fresh (the destination is untouched when mremap fails)
+    }
+    const size_t left = largest->second - take;
+    c.kept.erase(largest);
+    if (left > 0) c.kept.emplace(from + take, left);
+    c.bytes -= take;
+    filled += take;
+  }
+  return out;
 }
 
 void ReleaseMapping(void* mapping, size_t len) {

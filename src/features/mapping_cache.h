@@ -11,12 +11,13 @@
 //   - Release keeps a freed mapping when the cache would then hold at most kMappingCacheBytes,
 //     else unmaps it;
 //   - Acquire takes the smallest kept range that is large enough (splitting off and keeping the
-//     rest; released ranges merge with adjacent kept ones); when none is, it first unmaps as many
-//     kept bytes as it is about to map (from the largest ranges; all of them when fewer are kept)
-//     and then maps fresh memory.
+//     rest; released ranges merge with adjacent kept ones); when none is, it maps a fresh range
+//     of the size asked for and moves kept ranges into it (mremap: their pages move, nothing is
+//     copied), largest first, until it is full or nothing is kept. Only the rest is fresh memory:
+//     an array larger than any one freed array still reuses their pages.
 // So live + kept bytes grow only while nothing is kept, that is only as far as the live arrays
 // alone would: the cache never raises the peak resident set (beyond, at most, the untouched tail
-// of a reused range; the freshly unmapped pages are also the ones the kernel hands back first).
+// of a reused range).
 // A reused mapping holds whatever its last user wrote (BigVector's resize does not zero trivial
 // types either way; code that needs zeros writes them).
 //

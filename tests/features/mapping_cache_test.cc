@@ -35,23 +35,38 @@ TEST(MappingCache, ReusesFreedMappingsAndSplitsLargerOnes) {
   EXPECT_EQ(whole, a);
   EXPECT_EQ(CachedMappingBytes(), 0u);
   ReleaseMapping(whole, 8 * kMiB);
-  // Nothing kept is large enough: as many kept bytes as are needed (here all 8 MiB) are unmapped
-  // before fresh memory is mapped.
+  // Nothing kept is large enough: the kept 8 MiB move into the new mapping, pages and contents
+  // (their 7s), and the last 2 MiB are fresh (zeros).
   char* d = static_cast<char*>(AcquireMapping(10 * kMiB));
   ASSERT_NE(d, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(d) % kHugePage, 0u);
   EXPECT_EQ(CachedMappingBytes(), 0u);
+  EXPECT_EQ(d[0], 7);
+  EXPECT_EQ(d[8 * kMiB - 1], 7);
+  EXPECT_EQ(d[8 * kMiB], 0);
   d[10 * kMiB - 1] = 1;
   ReleaseMapping(d, 10 * kMiB);
-  // Two kept ranges of 10 and 4 MiB (apart: 2 MiB held between them) and a 12 MiB request: 12
-  // MiB of them are unmapped first, 2 MiB stay kept.
+  // Two kept ranges of 10 and 4 MiB (apart: 2 MiB held between them) and a 12 MiB request: the
+  // 10 MiB range moves in whole, then 2 MiB of the 4 MiB one; 2 MiB stay kept.
   DrainMappingCache();
   char* e = static_cast<char*>(AcquireMapping(16 * kMiB));
+  std::memset(e, 1, 10 * kMiB);
+  std::memset(e + 12 * kMiB, 2, 4 * kMiB);
   ReleaseMapping(e, 10 * kMiB);
   ReleaseMapping(e + 12 * kMiB, 4 * kMiB);
   EXPECT_EQ(CachedMappingBytes(), 14 * kMiB);
   char* f = static_cast<char*>(AcquireMapping(12 * kMiB));
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(CachedMappingBytes(), 2 * kMiB);
+  EXPECT_EQ(f[0], 1);
+  EXPECT_EQ(f[10 * kMiB - 1], 1);
+  EXPECT_EQ(f[10 * kMiB], 2);
+  EXPECT_EQ(f[12 * kMiB - 1], 2);
+  // The part left kept is the 4 MiB range's tail: a 2 MiB request gets it back.
+  char* g = static_cast<char*>(AcquireMapping(2 * kMiB));
+  EXPECT_EQ(g, e + 14 * kMiB);
+  EXPECT_EQ(g[0], 2);
+  ReleaseMapping(g, 2 * kMiB);
   ReleaseMapping(f, 12 * kMiB);
   ReleaseMapping(e + 10 * kMiB, 2 * kMiB);
   DrainMappingCache();
