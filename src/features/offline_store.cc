@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <queue>
 
@@ -236,36 +237,57 @@ Result<SegmentEntry> BuildSegment(const std::string& path, SegmentRows& rows, in
   rows.PrepareWorkers(t);
   if (!rows.SkipRows(dropped.data(), dropped.size(), 0)) return CellsFailed();
   ASSIGN_OR_RETURN(auto writer, SegmentWriter::Create(path, schema));
-  // Thread k builds and encodes blocks k, k + t, ...; blocks are appended strictly in order, so
-  // a thread that finishes early waits for its turn while the others keep encoding.
-  SegmentEntry entry;
+  // Thread k builds and encodes blocks k, k + t, ...; blocks are appended strictly in order. An
+  // encoded block that is not next waits in `encoded`, and its thread goes on building; whoever
+  // queues the next block appends it and every queued block after it, outside the lock. At most
+  // 2t blocks wait, except that a thread whose block is the next to append is never held back
+  // (so the wait cannot deadlock).
+  SegmentEntry entry;  // min_ts and max_ts: written by the appending thread only
   std::mutex mu;
-  std::condition_variable turn;
-  size_t next = 0;     // GUARDED_BY(mu): the block to append next
-  Status failed;       // GUARDED_BY(mu)
+  std::condition_variable progress;
+  size_t next = 0;                            // GUARDED_BY(mu): the block to append next
+  std::map<size_t, EncodedBlock> encoded;     // GUARDED_BY(mu): blocks after `next`, waiting
+  bool appending = false;                     // GUARDED_BY(mu)
+  Status failed;                              // GUARDED_BY(mu)
   ParallelFor(t, [&](int k) {
     Block block;
     for (size_t b = k; b < nblocks; b += t) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        progress.wait(lock, [&] {
+          return !failed.ok() || b == next || encoded.size() < 2 * static_cast<size_t>(t);
+        });
+        if (!failed.ok()) return;
+      }
       const size_t begin = b * block_rows;
       const bool gathered = GatherBlock(rows, sorted, begin, std::min(n, begin + block_rows), k,
                                         &block);
-      EncodedBlock encoded;
-      if (gathered) encoded = EncodeBlock(schema, block);
+      EncodedBlock built;
+      if (gathered) built = EncodeBlock(schema, block);
 
       std::unique_lock<std::mutex> lock(mu);
       if (!gathered && failed.ok()) failed = CellsFailed();
-      turn.wait(lock, [&] { return next == b || !failed.ok(); });
       if (!failed.ok()) {
-        turn.notify_all();
+        progress.notify_all();
         return;
       }
-      const BlockMeta& m = encoded.meta;
-      entry.min_ts = b == 0 ? m.min_ts : std::min(entry.min_ts, m.min_ts);
-      entry.max_ts = b == 0 ? m.max_ts : std::max(entry.max_ts, m.max_ts);
-      Status st = writer->Append(std::move(encoded));
-      if (!st.ok()) failed = st;
-      ++next;
-      turn.notify_all();
+      encoded.emplace(b, std::move(built));
+      while (!appending && failed.ok() && !encoded.empty() && encoded.begin()->first == next) {
+        const bool first = next == 0;
+        EncodedBlock e = std::move(encoded.begin()->second);
+        encoded.erase(encoded.begin());
+        appending = true;
+        lock.unlock();
+        const BlockMeta& m = e.meta;
+        entry.min_ts = first ? m.min_ts : std::min(entry.min_ts, m.min_ts);
+        entry.max_ts = first ? m.max_ts : std::max(entry.max_ts, m.max_ts);
+        Status st = writer->Append(std::move(e));
+        lock.lock();
+        appending = false;
+        if (!st.ok()) failed = st;
+        ++next;
+        progress.notify_all();
+      }
     }
   });
   RETURN_IF_ERROR(failed);
