@@ -49,22 +49,29 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
     return InvalidArgument("the entity rows have a header but no rows");
   }
   const uint64_t rest_base = header_reader.position();
-  int n = internal::ThreadsFor(rest.size(), threads, 1 << 20);
   t.plain_ = std::memchr(text.data(), '"', text.size()) == nullptr;
-  if (!t.plain_) n = 1;
+  // Without quotes, records end at line ends: the text is split between threads, and each range's
+  // line count bounds its records, so the ranges write their cells in place in one array (blank
+  // lines leave gaps, closed afterwards). With quotes, one reader unescapes as it goes.
+  const int n = t.plain_ ? internal::ThreadsFor(rest.size(), threads, 1 << 20) : 1;
   std::vector<std::string_view> ranges = SplitAtLineEnds(rest, n);
-  struct Part {
-    BigVector<CellRef> cells;
-    std::string extra;
-    std::string error;
-  };
-  std::vector<Part> parts(ranges.size());
+  std::vector<size_t> first_row(ranges.size() + 1, 0);  // of each range's cells, in rows
+  if (t.plain_) {
+    std::vector<LineScan> scans(ranges.size());
+    ParallelFor(static_cast<int>(ranges.size()), [&](int i) { scans[i] = ScanLines(ranges[i]); });
+    for (size_t i = 0; i < ranges.size(); ++i) first_row[i + 1] = first_row[i] + scans[i].lines;
+    t.cells_.resize(first_row.back() * ncols);
+  } else {
+    t.cells_.reserve(rest.size() / 8);
+  }
+  std::vector<size_t> rows(ranges.size(), 0);      // records each range read
+  std::vector<std::string> errors(ranges.size());  // "line\x1fmessage", line within the range
   ParallelFor(static_cast<int>(ranges.size()), [&](int i) {
-    Part& p = parts[i];
     std::string_view range = ranges[i];
     const uint64_t base = static_cast<uint64_t>(range.data() - rest.data()) + rest_base;
-    p.cells.reserve(range.size() / 8);
     if (t.plain_) {  // no quotes: split at commas and line ends alone
+      CellRef* out = t.cells_.data() + first_row[i] * ncols;
+      const size_t capacity = first_row[i + 1] - first_row[i];
       std::vector<std::string_view> row(ncols);
       size_t pos = 0;
       while (size_t nf = SplitPlainRecord(range, &pos, &row)) {
@@ -75,14 +82,19 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
           for (const char* c = range.data(); c < row[0].data(); ++c) {
             line += *c == '\n' || (*c == '\r' && (c + 1 == row[0].data() || c[1] != '\n'));
           }
-          p.error = std::to_string(line) + "\x1f" + "has " + std::to_string(nf) +
-                    " fields; the header has " + std::to_string(ncols);
+          errors[i] = std::to_string(line) + "\x1f" + "has " + std::to_string(nf) +
+                      " fields; the header has " + std::to_string(ncols);
+          return;
+        }
+        if (rows[i] == capacity) {  // cannot happen: every record ends a line
+          errors[i] = "1\x1fhas more records than line ends";
           return;
         }
         for (std::string_view f : row) {
-          p.cells.push_back({base + static_cast<uint64_t>(f.data() - range.data()),
-                             static_cast<uint32_t>(f.size()), f.empty() ? kNull : 0u});
+          *out++ = {base + static_cast<uint64_t>(f.data() - range.data()),
+                    static_cast<uint32_t>(f.size()), f.empty() ? kNull : 0u};
         }
+        ++rows[i];
       }
       return;
     }
@@ -90,10 +102,8 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
     std::vector<CsvField> row;
     while (reader.Next(&row)) {
       if (row.size() != ncols) {
-        p.error = "has " + std::to_string(row.size()) + " fields; the header has " +
-                  std::to_string(ncols);
-        // The line is relative to this range; recomputed below for the message.
-        p.error = std::to_string(reader.line()) + "\x1f" + p.error;
+        errors[i] = std::to_string(reader.line()) + "\x1f" + "has " + std::to_string(row.size()) +
+                    " fields; the header has " + std::to_string(ncols);
         return;
       }
       for (const CsvField& f : row) {
@@ -102,43 +112,38 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
           ref.flags = kNull;
         } else if (f.text.data() >= range.data() && f.text.data() < range.data() + range.size()) {
           ref.offset = base + static_cast<uint64_t>(f.text.data() - range.data());
-        } else {  // unescaped into the reader's scratch
-          ref.offset = p.extra.size();
+        } else {  // unescaped into the scratch arena
+          ref.offset = t.extra_.size();
           ref.flags = kInExtra;
-          p.extra.append(f.text);
+          t.extra_.append(f.text);
         }
-        p.cells.push_back(ref);
+        t.cells_.push_back(ref);
       }
+      ++rows[i];
     }
-    if (!reader.error().empty()) p.error = std::to_string(reader.line()) + "\x1f" + reader.error();
+    if (!reader.error().empty()) errors[i] = std::to_string(reader.line()) + "\x1f" + reader.error();
   });
   // Lines before each range, to turn range-relative lines into file lines.
   int64_t lines_before = 1;  // the header
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (!parts[i].error.empty()) {
-      size_t sep = parts[i].error.find('\x1f');
-      int64_t line = std::stoll(parts[i].error.substr(0, sep)) + lines_before;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    if (!errors[i].empty()) {
+      size_t sep = errors[i].find('\x1f');
+      int64_t line = std::stoll(errors[i].substr(0, sep)) + lines_before;
       return InvalidArgument("the entity rows are not valid CSV: line " + std::to_string(line) +
-                             " " + parts[i].error.substr(sep + 1));
+                             " " + errors[i].substr(sep + 1));
     }
     lines_before += std::count(ranges[i].begin(), ranges[i].end(), '\n');
   }
-  if (parts.size() == 1) {
-    t.cells_ = std::move(parts[0].cells);
-    t.extra_ = std::move(parts[0].extra);
-  } else {
-    size_t total = 0;
-    for (const Part& p : parts) total += p.cells.size();
-    t.cells_.reserve(total);
-    for (Part& p : parts) {
-      uint64_t extra_base = t.extra_.size();
-      t.extra_.append(p.extra);
-      for (CellRef r : p.cells) {
-        if (r.flags & kInExtra) r.offset += extra_base;
-        t.cells_.push_back(r);
+  if (t.plain_) {  // close the gaps blank lines left
+    size_t at = rows[0];
+    for (size_t i = 1; i < ranges.size(); ++i) {
+      if (first_row[i] != at) {
+        std::memmove(t.cells_.data() + at * ncols, t.cells_.data() + first_row[i] * ncols,
+                     rows[i] * ncols * sizeof(CellRef));
       }
-      p.cells = BigVector<CellRef>();
+      at += rows[i];
     }
+    t.cells_.resize(at * ncols);
   }
   t.rows_ = ncols == 0 ? 0 : t.cells_.size() / ncols;
   return t;

@@ -253,5 +253,27 @@ TEST(EntityTableCsv, PlainAndQuotedBodiesReadAlikeAndNameTheBadLine) {
       << t.status().message();
 }
 
+TEST(EntityTableCsv, BlankLinesInEveryThreadsRangeLeaveNoGaps) {
+  // Each thread's range writes its rows in place, sized by its line count; blank lines (here in
+  // both halves of a 3 MB body, CRLF and LF) leave gaps that must close up, in order.
+  std::string body = "id,event_timestamp,label\n";
+  std::vector<std::string> ids;
+  for (int i = 0; i < 150000; ++i) {
+    if (i % 7 == 3) body += i % 2 ? "\n" : "\r\n";
+    ids.push_back(std::to_string(i * 3));
+    body += ids.back() + ",1714521600," + (i % 5 == 0 ? "" : "label" + std::to_string(i)) + "\n";
+  }
+  ASSERT_GT(body.size(), size_t{3} << 20);
+  ASSERT_OK_AND_ASSIGN(EntityTable one, EntityTable::FromCsv(body, 1));
+  ASSERT_OK_AND_ASSIGN(EntityTable two, EntityTable::FromCsv(body, 2));
+  ASSERT_EQ(one.num_rows(), ids.size());
+  ASSERT_EQ(two.num_rows(), ids.size());
+  for (size_t r = 0; r < ids.size(); ++r) {
+    ASSERT_EQ(two.Cell(r, 0), ids[r]) << r;
+    ASSERT_EQ(two.IsNull(r, 2), r % 5 == 0) << r;
+    ASSERT_EQ(two.Cell(r, 2), one.Cell(r, 2)) << r;
+  }
+}
+
 }  // namespace
 }  // namespace plinth::features
