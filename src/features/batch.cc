@@ -425,6 +425,12 @@ void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_vie
   if (plain) {
     std::vector<std::string_view> cells(ncols);
     std::vector<CsvField> fields(ncols);
+    // The fields ParseCsvRow reads (a first pass reads only the keys and the time).
+    std::vector<int> used(layout.key_input.begin(), layout.key_input.end());
+    used.push_back(layout.ts_input);
+    for (int in : layout.feature_input) {
+      if (in >= 0) used.push_back(in);
+    }
     size_t pos = 0;
     while (size_t n = SplitPlainRecord(text, &pos, &cells)) {
       ++row;
@@ -436,7 +442,7 @@ void ParseCsvPart(const FeatureView& view, const Layout& layout, std::string_vie
         part.PadRow();
         continue;
       }
-      for (size_t i = 0; i < ncols; ++i) fields[i] = {cells[i], false};
+      for (int i : used) fields[i] = {cells[i], false};
       ParseCsvRow(view, layout, fields.data(), row, part);
     }
     return;
