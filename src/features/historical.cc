@@ -699,13 +699,13 @@ char* WriteCsvField(std::string_view s, char* p) {
 
 }  // namespace
 
-size_t TrainingSet::RowCsvBound(size_t row) const {
-  size_t bound = 1;
+size_t TrainingSet::RowCsvBound(size_t row, bool string_features) const {
+  size_t bound = 1 + feature_columns_.size() * (kMaxNumberText + 1);
   const size_t ne = entities_.columns().size();
   for (size_t c = 0; c < ne; ++c) bound += 2 * entities_.Cell(row, c).size() + 3;
+  if (!string_features) return bound;
   for (const auto& [v, f] : feature_columns_) {
     const ViewResult& res = results_[v];
-    bound += kMaxNumberText + 1;
     if (res.types[f] == ValueType::kString) bound += 2 * res.strings[row * res.nf + f].size() + 3;
   }
   return bound;
@@ -782,6 +782,10 @@ Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink
   const int nt = internal::ThreadsFor(n, threads, kChunkRows);
   // Thread k formats chunks k, k + nt, ... into its own buffer and hands each to the sink in
   // chunk order, one call at a time: while one thread's piece is being written, the others format.
+  bool string_features = false;
+  for (const auto& [v, f] : feature_columns_) {
+    string_features = string_features || results_[v].types[f] == ValueType::kString;
+  }
   std::mutex mu;
   std::condition_variable turn;
   size_t next = 0;  // GUARDED_BY(mu): the chunk to hand over next
@@ -791,7 +795,7 @@ Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink
     for (size_t c = static_cast<size_t>(k); c < nchunks; c += static_cast<size_t>(nt)) {
       size_t used = 0;
       for (size_t r = c * kChunkRows, hi = std::min(n, r + kChunkRows); r < hi; ++r) {
-        const size_t bound = RowCsvBound(r);
+        const size_t bound = RowCsvBound(r, string_features);
         if (bytes.size() < used + bound) {
           bytes.resize(std::max(bytes.size() * 2, used + bound + (1 << 20)));
         }

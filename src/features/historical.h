@@ -177,8 +177,9 @@ class TrainingSet {
     // The cell's value as Cell() reads it (a decimal decoded to the double's bits).
     uint64_t Bits(size_t idx) const;
   };
-  // An upper bound on the bytes of row `row` as CSV, and the writer that stays within it.
-  size_t RowCsvBound(size_t row) const;
+  // An upper bound on the bytes of row `row` as CSV (`string_features`: whether any feature
+  // column is a string, whose lengths then count), and the writer that stays within it.
+  size_t RowCsvBound(size_t row, bool string_features) const;
   char* WriteRowCsv(size_t row, char* p) const;
 
   EntityTable entities_;

@@ -191,9 +191,44 @@ char* FormatIntText(int64_t value, char* out) {
 
 namespace {
 
+// The 8 decimal digits of m < 10^8, leading zeros included, as ASCII bytes in memory order
+// (SWAR: 4-digit halves, then 2-digit quarters, then digits, each step one multiply-shift per
+// lane instead of a loop of divisions).
+inline uint64_t EightDigitsAscii(uint32_t m) {
+  uint64_t lanes = (m / 10000) | (static_cast<uint64_t>(m % 10000) << 32);
+  const uint64_t hundreds = ((lanes * 10486) >> 20) & 0x0000007F0000007Full;  // lane / 100
+  lanes = hundreds | ((lanes - hundreds * 100) << 16);
+  const uint64_t tens = ((lanes * 103) >> 10) & 0x000F000F000F000Full;  // lane / 10
+  lanes = tens | ((lanes - tens * 10) << 8);
+  return lanes + 0x3030303030303030ull;
+}
+
+inline void Store8(char* out, uint64_t bytes) { std::memcpy(out, &bytes, 8); }
+
 // Writes [-]m / 10^d in fixed notation: at least one integer digit, the fraction's d digits (m
-// has no trailing zeros to drop when d > 0), ".0" when d == 0.
+// has no trailing zeros to drop when d > 0), ".0" when d == 0. May write up to 18 bytes at `out`
+// past the text's end (callers have kMaxNumberText).
 char* WriteFixed(bool negative, uint64_t m, int d, char* out) {
+  if (m != 0 && m < 100000000 && d <= 8) {  // the common case: at most 8 digits, one word
+    const uint64_t digits = EightDigitsAscii(static_cast<uint32_t>(m));
+    const int n = 8 - (__builtin_ctzll(digits - 0x3030303030303030ull) >> 3);  // without leading 0s
+    if (negative) *out++ = '-';
+    if (d == 0) {
+      Store8(out, digits >> (8 * (8 - n)));
+      std::memcpy(out + n, ".0", 2);
+      return out + n + 2;
+    }
+    const uint64_t fraction = digits >> (8 * (8 - d));  // the last d digits, zeros included
+    if (n <= d) {  // 0.000ddd
+      std::memcpy(out, "0.", 2);
+      Store8(out + 2, fraction);
+      return out + 2 + d;
+    }
+    Store8(out, digits >> (8 * (8 - n)));
+    out[n - d] = '.';
+    Store8(out + n - d + 1, fraction);
+    return out + n + 1;
+  }
   char buf[24];  // the digits of m, two at a time, right-aligned
   char* const last = buf + sizeof(buf);
   char* p = last;

@@ -33,7 +33,8 @@ const char* ParseFloatPrefix(const char* begin, const char* end, double* out,
 bool ParseIntText(std::string_view text, int64_t* out);
 bool ParseBoolText(std::string_view text, bool* out);
 
-// Writes at most kMaxNumberText bytes at `out` and returns the end.
+// Writes at most kMaxNumberText bytes at `out` and returns the end of the text (bytes after it,
+// within those kMaxNumberText, may have been written too).
 inline constexpr int kMaxNumberText = 32;
 char* FormatFloatText(double value, char* out);
 // The same text, always through the general shortest round-trip algorithm (std::to_chars);
