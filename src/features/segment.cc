@@ -549,6 +549,8 @@ Status SegmentReader::ReadBlock(size_t i, const std::vector<bool>& want, Block* 
     out->ts.resize(rows);
     if (ts.codec.kind == 0) {
       std::memcpy(out->ts.data(), ts.values.data(), rows * 8);
+    } else if (ts.codec.decimals == kNoDecimals) {  // always, as written: times are ints
+      for (size_t r = 0; r < rows; ++r) out->ts[r] = static_cast<int64_t>(ts.UnpackRaw(r));
     } else {
       for (size_t r = 0; r < rows; ++r) out->ts[r] = static_cast<int64_t>(ts.Unpack(r));
     }
