@@ -198,13 +198,15 @@ constexpr int64_t kNoMatch = std::numeric_limits<int64_t>::min();
 // The entity rows of one view that have a key, sorted by (key, time, row), with their keys and
 // times laid out in that order so that the merge reads them sequentially.
 struct KeyedRows {
-  BigVector<uint32_t> order;      // position -> row
-  BigVector<char> key_bytes;      // by position
-  BigVector<uint64_t> key_offsets;  // position p: [off[p], off[p+1])
-  BigVector<int64_t> times;       // by position
+  BigVector<uint32_t> order;        // position -> row
+  BigVector<char> key_bytes;        // by position
+  size_t key_width = 0;             // every key's length when all have one (all-int keys), or 0
+  BigVector<uint64_t> key_offsets;  // when key_width is 0, position p: [off[p], off[p+1])
+  BigVector<int64_t> times;         // by position
 
   size_t size() const { return order.size(); }
   std::string_view Key(size_t pos) const {
+    if (key_width != 0) return std::string_view(key_bytes.data() + pos * key_width, key_width);
     return std::string_view(key_bytes.data() + key_offsets[pos],
                             key_offsets[pos + 1] - key_offsets[pos]);
   }
@@ -303,10 +305,13 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
   internal::SortRows(&k.order, {row_keys.data(), row_offsets.data(), int_width}, times.data(),
                      threads, &k.times);
   // Keys in sorted order, laid out by threads over ranges of positions (each range's bytes start
-  // where the lengths before it end).
+  // where the lengths before it end; fixed-width keys need no offsets).
   const size_t m = k.order.size();
-  k.key_offsets.resize(m + 1);
-  k.key_offsets[0] = 0;
+  k.key_width = int_width;
+  if (!all_int) {
+    k.key_offsets.resize(m + 1);
+    k.key_offsets[0] = 0;
+  }
   const int nt = internal::ThreadsFor(m, threads, 50000);
   std::vector<size_t> range_bytes(nt + 1, 0);
   if (all_int) {
@@ -342,7 +347,7 @@ Result<KeyedRows> KeyRows(const EntityTable& t, const std::vector<int>& key_cols
         std::memcpy(k.key_bytes.data() + at, row_keys.data() + row_offsets[r], len);
         at += len;
       }
-      k.key_offsets[pos + 1] = at;
+      if (!all_int) k.key_offsets[pos + 1] = at;
     }
   });
   return k;

@@ -94,6 +94,35 @@ TEST_F(HistoricalTest, JoinsSeveralViewsWithTheirOwnKeysAndPassesColumnsThrough)
             ",a,7,2,4,,,,\n");
 }
 
+TEST_F(HistoricalTest, TwoIntJoinKeysMatchAsOneFixedWidthKey) {
+  // All-int keys are fixed width (8 bytes per key): the join keeps no offsets for them.
+  ApplyEntityJson(
+      R"({"name": "cell", "join_keys": [{"name": "x", "type": "int"}, {"name": "y", "type": "int"}]})");
+  ApplyViewJson(R"({"name": "cells", "entities": ["cell"], "ttl_seconds": 100, "features": [
+      {"name": "heat", "type": "float"}]})");
+  Ingest("cells",
+         "x,y,event_timestamp,heat\n"
+         "1,2,10,0.5\n"
+         "2,1,10,0.25\n"
+         "1,2,20,0.75\n"
+         "-1,2,10,9\n");
+  EXPECT_EQ(Historical("y,x,event_timestamp\n"
+                       "2,1,15\n"
+                       "1,2,30\n"
+                       "2,1,25\n"
+                       "2,-1,10\n"
+                       "2,1,200\n"
+                       "1,1,30\n",
+                       {"cells:heat"}),
+            "y,x,event_timestamp,heat\n"
+            "2,1,15,0.5\n"
+            "1,2,30,0.25\n"
+            "2,1,25,0.75\n"
+            "2,-1,10,9.0\n"
+            "2,1,200,\n"
+            "1,1,30,\n");
+}
+
 TEST_F(HistoricalTest, NamesWhatIsWrong) {
   DefineDrivers();
   Ingest("drivers", "driver_id,event_timestamp,conv,trips\n1,100,0.3,1\n");
