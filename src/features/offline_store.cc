@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -237,12 +238,14 @@ Result<SegmentEntry> BuildSegment(const std::string& path, SegmentRows& rows, in
   rows.PrepareWorkers(t);
   if (!rows.SkipRows(dropped.data(), dropped.size(), 0)) return CellsFailed();
   ASSIGN_OR_RETURN(auto writer, SegmentWriter::Create(path, schema));
-  // Thread k builds and encodes blocks k, k + t, ...; blocks are appended strictly in order. An
-  // encoded block that is not next waits in `encoded`, and its thread goes on building; whoever
-  // queues the next block appends it and every queued block after it, outside the lock. At most
-  // 2t blocks wait, except that a thread whose block is the next to append is never held back
-  // (so the wait cannot deadlock).
+  // Each thread takes the lowest block no thread has taken (so a thread the machine runs slower
+  // holds the others up less than a fixed share would), builds and encodes it; blocks are
+  // appended strictly in order. An encoded block that is not next waits in `encoded`, and its
+  // thread goes on building; whoever queues the next block appends it and every queued block
+  // after it, outside the lock. At most 2t blocks wait, except that a thread whose block is the
+  // next to append is never held back (so the wait cannot deadlock).
   SegmentEntry entry;  // min_ts and max_ts: written by the appending thread only
+  std::atomic<size_t> untaken{0};             // the lowest block no thread has taken
   std::mutex mu;
   std::condition_variable progress;
   size_t next = 0;                            // GUARDED_BY(mu): the block to append next
@@ -251,7 +254,7 @@ Result<SegmentEntry> BuildSegment(const std::string& path, SegmentRows& rows, in
   Status failed;                              // GUARDED_BY(mu)
   ParallelFor(t, [&](int k) {
     Block block;
-    for (size_t b = k; b < nblocks; b += t) {
+    for (size_t b = untaken++; b < nblocks; b = untaken++) {
       {
         std::unique_lock<std::mutex> lock(mu);
         progress.wait(lock, [&] {
