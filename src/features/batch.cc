@@ -505,10 +505,14 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<ValueRu
   // Quoted fields may hold line breaks, so only a body without quotes is split between threads:
   // the threads scan their ranges for line ends and quotes, and one range is parsed when any
   // has a quote (its line count is the ranges' sum: they were cut just after line ends).
+  // Four ranges per thread, taken by the threads as they become free (a thread the machine runs
+  // slower then reads fewer of them).
+  const int threads = internal::ThreadsFor(rest.size(), options.threads, 1 << 20);
   std::vector<std::string_view> ranges =
-      SplitAtLineEnds(rest, internal::ThreadsFor(rest.size(), options.threads, 1 << 20));
+      SplitAtLineEnds(rest, threads == 1 ? 1 : 4 * threads);
   std::vector<LineScan> scans(ranges.size());
-  ParallelFor(static_cast<int>(ranges.size()), [&](int i) { scans[i] = ScanLines(ranges[i]); });
+  internal::ParallelForEach(threads, ranges.size(),
+                            [&](size_t i) { scans[i] = ScanLines(ranges[i]); });
   bool plain = true;
   std::vector<size_t> lines;
   for (const LineScan& scan : scans) {
@@ -538,7 +542,7 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<ValueRu
     base += lines[i];
   }
   std::vector<std::string> errors(ranges.size());
-  ParallelFor(static_cast<int>(ranges.size()), [&](int i) {
+  internal::ParallelForEach(threads, ranges.size(), [&](size_t i) {
     ParseCsvPart(*parse_view, layout, ranges[i], static_cast<size_t>(ranges[i].data() - body.data()),
                  index == nullptr ? 0 : index->first_field, plain, parts[i], &errors[i]);
   });

@@ -4,6 +4,7 @@
 // (milliseconds to seconds), so a pool would save nothing measurable.
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,17 @@ void ParallelFor(int n, const Fn& fn) {
   for (int i = 1; i < n; ++i) threads.emplace_back([&fn, i] { fn(i); });
   fn(0);
   for (std::thread& t : threads) t.join();
+}
+
+// Runs fn(0) .. fn(items-1) on `threads` threads (the calling one included), each taking the
+// lowest item none has taken: a thread the machine runs slower than the others then does fewer
+// items instead of holding them all up. fn must not throw.
+template <typename Fn>
+void ParallelForEach(int threads, size_t items, const Fn& fn) {
+  std::atomic<size_t> untaken{0};
+  ParallelFor(static_cast<int>(std::min<size_t>(std::max(threads, 1), items)), [&](int) {
+    for (size_t i = untaken++; i < items; i = untaken++) fn(i);
+  });
 }
 
 // How many threads to use for `work` items when `max_threads` are allowed and each thread should
