@@ -1,6 +1,7 @@
 #include "features/historical.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <limits>
@@ -600,22 +601,25 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
         mapping.push_back(std::move(cols));
       }
     }
-    // Key ranges, one per thread, cut between keys.
+    // Key ranges, cut between keys: two per thread, taken by the threads as they become free (a
+    // thread the machine runs slower then joins fewer rows; each range costs at most one block
+    // read twice).
     const size_t m = rows.size();
-    int nt = internal::ThreadsFor(m, options.threads, 20000);
-    std::vector<size_t> bounds(nt + 1, 0);
-    bounds[nt] = m;
-    for (int i = 1; i < nt; ++i) {
-      size_t b = std::max(bounds[i - 1], m * i / nt);
+    const int nt = internal::ThreadsFor(m, options.threads, 20000);
+    const size_t nranges = nt == 1 ? 1 : 2 * static_cast<size_t>(nt);
+    std::vector<size_t> bounds(nranges + 1, 0);
+    bounds[nranges] = m;
+    for (size_t i = 1; i < nranges; ++i) {
+      size_t b = std::max(bounds[i - 1], m * i / nranges);
       while (b > 0 && b < m && KeysEqual(rows.Key(b), rows.Key(b - 1))) {
         ++b;
       }
       bounds[i] = b;
     }
-    std::vector<Status> errors(nt);
-    ParallelFor(nt, [&](int t) {
-      for (size_t s = 0; s < segments.size() && errors[t].ok(); ++s) {
-        errors[t] = JoinSegment(rows, bounds[t], bounds[t + 1], *segments[s], mapping[s], ttl_ms,
+    std::vector<Status> errors(nranges);
+    internal::ParallelForEach(nt, nranges, [&](size_t i) {
+      for (size_t s = 0; s < segments.size() && errors[i].ok(); ++s) {
+        errors[i] = JoinSegment(rows, bounds[i], bounds[i + 1], *segments[s], mapping[s], ttl_ms,
                                 target);
       }
     });
@@ -785,8 +789,9 @@ Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink
   constexpr size_t kChunkRows = 8192;
   const size_t nchunks = (n + kChunkRows - 1) / kChunkRows;
   const int nt = internal::ThreadsFor(n, threads, kChunkRows);
-  // Thread k formats chunks k, k + nt, ... into its own buffer and hands each to the sink in
-  // chunk order, one call at a time: while one thread's piece is being written, the others format.
+  // Each thread takes the lowest chunk none has taken, formats it into its own buffer and hands
+  // it to the sink in chunk order, one call at a time: while one thread's piece is being written,
+  // the others format.
   bool string_features = false;
   for (const auto& [v, f] : feature_columns_) {
     string_features = string_features || results_[v].types[f] == ValueType::kString;
@@ -795,9 +800,10 @@ Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink
   std::condition_variable turn;
   size_t next = 0;  // GUARDED_BY(mu): the chunk to hand over next
   Status failed;    // GUARDED_BY(mu)
-  ParallelFor(nt, [&](int k) {
+  std::atomic<size_t> untaken{0};  // the lowest chunk no thread has taken
+  ParallelFor(nt, [&](int) {
     BigVector<char> bytes;
-    for (size_t c = static_cast<size_t>(k); c < nchunks; c += static_cast<size_t>(nt)) {
+    for (size_t c = untaken++; c < nchunks; c = untaken++) {
       size_t used = 0;
       for (size_t r = c * kChunkRows, hi = std::min(n, r + kChunkRows); r < hi; ++r) {
         const size_t bound = RowCsvBound(r, string_features);

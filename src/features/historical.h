@@ -19,9 +19,10 @@
 // An entity row with a null join key gets nulls for that view.
 //
 // How it runs: per view, the entity rows are keyed and sorted by (entity key, time) once, split
-// into two key ranges (one per core), and each range is merge-joined with every segment of the
-// view in commit order, reading only the blocks of its key range and only the requested columns;
-// a later segment's match replaces an earlier one when its time is the same or later. The values
+// into key ranges (two per thread, taken as threads become free), and each range is merge-joined
+// with every segment of the view in commit order, reading only the blocks of its key range and
+// only the requested columns; a later segment's match replaces an earlier one when its time is
+// the same or later. The values
 // land in result columns indexed by the original row, so the original order costs nothing.
 // Memory is bounded by the request, not by the store (docs/feature-store.md, "Memory"): the
 // entity rows (their text plus 16 bytes per cell), about 48 + 32 bytes per row per view for keys,

@@ -208,6 +208,41 @@ std::string BruteForce(const std::vector<Written>& rows, const std::vector<std::
   return out;
 }
 
+TEST_F(HistoricalTest, KeyRangesTakenByTwoThreadsJoinLikeOne) {
+  // 60,000 entity rows: two threads, four key ranges (cut between keys, each starting inside a
+  // block), over two segments of small blocks; the brute force says what each row gets.
+  OpenStore(/*block_rows=*/64);
+  DefineDrivers(/*ttl=*/40);
+  std::mt19937 rng(7);
+  std::vector<Written> written;
+  int64_t order = 0;
+  for (int batch = 0; batch < 2; ++batch) {
+    std::string csv = "driver_id,event_timestamp,conv,trips\n";
+    for (int i = 0; i < 600; ++i) {
+      Written w{static_cast<int64_t>(rng() % 400), static_cast<int64_t>(rng() % 300), std::nullopt,
+                order++};
+      if (rng() % 8 != 0) w.conv = static_cast<double>(rng() % 1000) / 8;
+      csv += std::to_string(w.key) + "," + std::to_string(w.ts) + ",";
+      if (w.conv) csv += std::to_string(*w.conv);
+      csv += ",1\n";
+      written.push_back(w);
+    }
+    Ingest("drivers", csv);
+  }
+  std::vector<std::pair<int64_t, int64_t>> ents;
+  std::string csv = "driver_id,event_timestamp\n";
+  for (int i = 0; i < 60000; ++i) {
+    ents.push_back({static_cast<int64_t>(rng() % 410), static_cast<int64_t>(rng() % 340)});
+    csv += std::to_string(ents.back().first) + "," + std::to_string(ents.back().second) + "\n";
+  }
+  const std::string expected = BruteForce(written, ents, /*ttl=*/40);
+  for (int threads : {1, 2}) {
+    HistoricalOptions options;
+    options.threads = threads;
+    EXPECT_EQ(Historical(csv, {"drivers:conv"}, options), expected) << threads << " threads";
+  }
+}
+
 TEST_F(HistoricalTest, MatchesABruteForceJoinOverManyBlocksAndSegments) {
   OpenStore(/*block_rows=*/7);
   DefineDrivers(/*ttl=*/50);
