@@ -208,6 +208,35 @@ std::string BruteForce(const std::vector<Written>& rows, const std::vector<std::
   return out;
 }
 
+// A batch of `n` random rows of the drivers view: keys key_base + [0, keys), times [0, 300),
+// about one conv in eight null; appended to `written` in write order.
+std::string RandomDriverRows(std::mt19937& rng, int n, int64_t key_base, int keys,
+                             std::vector<Written>* written) {
+  std::string csv = "driver_id,event_timestamp,conv,trips\n";
+  for (int i = 0; i < n; ++i) {
+    Written w{key_base + static_cast<int64_t>(rng() % keys), static_cast<int64_t>(rng() % 300),
+              std::nullopt, static_cast<int64_t>(written->size())};
+    if (rng() % 8 != 0) w.conv = static_cast<double>(rng() % 1000) / 8;
+    csv += std::to_string(w.key) + "," + std::to_string(w.ts) + ",";
+    if (w.conv) csv += std::to_string(*w.conv);
+    csv += ",1\n";
+    written->push_back(w);
+  }
+  return csv;
+}
+
+// `n` random entity rows: keys key_base + [0, keys), times [0, max_ts).
+std::string RandomEntityRows(std::mt19937& rng, int n, int64_t key_base, int keys, int64_t max_ts,
+                             std::vector<std::pair<int64_t, int64_t>>* ents) {
+  std::string csv = "driver_id,event_timestamp\n";
+  for (int i = 0; i < n; ++i) {
+    ents->push_back({key_base + static_cast<int64_t>(rng() % keys),
+                     static_cast<int64_t>(rng() % max_ts)});
+    csv += std::to_string(ents->back().first) + "," + std::to_string(ents->back().second) + "\n";
+  }
+  return csv;
+}
+
 TEST_F(HistoricalTest, KeyRangesTakenByTwoThreadsJoinLikeOne) {
   // 60,000 entity rows: two threads, four key ranges (cut between keys, each starting inside a
   // block), over two segments of small blocks; the brute force says what each row gets.
@@ -215,26 +244,11 @@ TEST_F(HistoricalTest, KeyRangesTakenByTwoThreadsJoinLikeOne) {
   DefineDrivers(/*ttl=*/40);
   std::mt19937 rng(7);
   std::vector<Written> written;
-  int64_t order = 0;
   for (int batch = 0; batch < 2; ++batch) {
-    std::string csv = "driver_id,event_timestamp,conv,trips\n";
-    for (int i = 0; i < 600; ++i) {
-      Written w{static_cast<int64_t>(rng() % 400), static_cast<int64_t>(rng() % 300), std::nullopt,
-                order++};
-      if (rng() % 8 != 0) w.conv = static_cast<double>(rng() % 1000) / 8;
-      csv += std::to_string(w.key) + "," + std::to_string(w.ts) + ",";
-      if (w.conv) csv += std::to_string(*w.conv);
-      csv += ",1\n";
-      written.push_back(w);
-    }
-    Ingest("drivers", csv);
+    Ingest("drivers", RandomDriverRows(rng, 600, /*key_base=*/0, /*keys=*/400, &written));
   }
   std::vector<std::pair<int64_t, int64_t>> ents;
-  std::string csv = "driver_id,event_timestamp\n";
-  for (int i = 0; i < 60000; ++i) {
-    ents.push_back({static_cast<int64_t>(rng() % 410), static_cast<int64_t>(rng() % 340)});
-    csv += std::to_string(ents.back().first) + "," + std::to_string(ents.back().second) + "\n";
-  }
+  const std::string csv = RandomEntityRows(rng, 60000, 0, 410, /*max_ts=*/340, &ents);
   const std::string expected = BruteForce(written, ents, /*ttl=*/40);
   for (int threads : {1, 2}) {
     HistoricalOptions options;
@@ -248,27 +262,13 @@ TEST_F(HistoricalTest, MatchesABruteForceJoinOverManyBlocksAndSegments) {
   DefineDrivers(/*ttl=*/50);
   std::mt19937 rng(42);
   std::vector<Written> written;
-  int64_t order = 0;
   for (int batch = 0; batch < 6; ++batch) {
-    std::string csv = "driver_id,event_timestamp,conv,trips\n";
-    int n = 20 + static_cast<int>(rng() % 200);
-    for (int i = 0; i < n; ++i) {
-      Written w{static_cast<int64_t>(rng() % 25) - 5, static_cast<int64_t>(rng() % 300), std::nullopt, order++};
-      if (rng() % 8 != 0) w.conv = static_cast<double>(rng() % 1000) / 8;
-      csv += std::to_string(w.key) + "," + std::to_string(w.ts) + ",";
-      if (w.conv) csv += std::to_string(*w.conv);
-      csv += ",1\n";
-      written.push_back(w);
-    }
-    Ingest("drivers", csv);
+    const int n = 20 + static_cast<int>(rng() % 200);
+    Ingest("drivers", RandomDriverRows(rng, n, /*key_base=*/-5, /*keys=*/25, &written));
   }
   std::vector<std::pair<int64_t, int64_t>> ents;
-  std::string csv = "driver_id,event_timestamp\n";
-  for (int i = 0; i < 3000; ++i) {
-    ents.push_back({static_cast<int64_t>(rng() % 30) - 5, static_cast<int64_t>(rng() % 360)});
-    csv += std::to_string(ents.back().first) + "," + std::to_string(ents.back().second) + "\n";
-  }
-  std::string expected = BruteForce(written, ents, /*ttl=*/50);
+  const std::string csv = RandomEntityRows(rng, 3000, -5, 30, /*max_ts=*/360, &ents);
+  const std::string expected = BruteForce(written, ents, /*ttl=*/50);
   for (int threads : {1, 2}) {
     HistoricalOptions options;
     options.threads = threads;
