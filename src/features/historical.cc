@@ -122,7 +122,9 @@ Result<EntityTable> EntityTable::FromCsv(std::string body, int threads) {
       }
       ++rows[i];
     }
-    if (!reader.error().empty()) errors[i] = std::to_string(reader.line()) + "\x1f" + reader.error();
+    if (!reader.error().empty()) {
+      errors[i] = std::to_string(reader.line()) + "\x1f" + reader.error();
+    }
   });
   // Lines before each range, to turn range-relative lines into file lines.
   int64_t lines_before = 1;  // the header

@@ -90,8 +90,8 @@ SortedRows SortedUniqueRows(const RowKeys& keys, int threads, std::vector<uint32
   ParallelFor(t, [&](int k) {
     size_t count = 0;
     for (size_t i = n * k / t, end = n * (k + 1) / t; i < end; ++i) {
-      const bool last =
-          i + 1 == n || times[i] != times[i + 1] || !KeysEqual(keys.Key(order[i]), keys.Key(order[i + 1]));
+      const bool last = i + 1 == n || times[i] != times[i + 1] ||
+                        !KeysEqual(keys.Key(order[i]), keys.Key(order[i + 1]));
       keep[i] = last;
       count += last;
     }
