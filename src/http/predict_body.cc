@@ -12,14 +12,23 @@ using serving::FeatureRows;
 
 namespace {
 
-// A feature value: a number, a boolean (1 or 0) or null (missing: NaN).
+// The smallest magnitude that rounds to infinity as a float (2^128 - 2^103): beyond float's range.
+constexpr double kFloatOverflow = 3.4028235677973366e38;
+
+// A feature value: a number within float's range (models read float32), a boolean (1 or 0) or
+// null (missing: NaN).
 template <typename Where>
 Result<float> FeatureValue(dom::element v, const Where& where) {
   switch (v.type()) {
     case dom::element_type::DOUBLE:
     case dom::element_type::INT64:
     case dom::element_type::UINT64: {
-      return static_cast<float>(v.get_double().value_unsafe());
+      const double d = v.get_double().value_unsafe();
+      if (std::fabs(d) >= kFloatOverflow) {  // (JSON has no infinities: d is finite)
+        return InvalidArgument(where() + " is beyond the float32 range models read (about " +
+                               "+-3.4e38)");
+      }
+      return static_cast<float>(d);
     }
     case dom::element_type::NULL_VALUE:
       return std::nanf("");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "http/json_text.h"
 #include "http/predict_answer.h"
@@ -55,6 +56,16 @@ TEST(PredictBody, ErrorsNameTheOffendingElement) {
   EXPECT_EQ(message(R"({"instances": {}})"), "'instances' must be a list of objects");
   EXPECT_EQ(message(R"({"instances": [{"a": 1}, 2]})"), "instances[1] must be an object");
   EXPECT_EQ(message(R"({"instances": [{"a": [1]}]})"), "instances[0].a must be a number or null");
+  // Models read float32: a number that would become infinity is refused, one that rounds to
+  // float's largest value is not.
+  EXPECT_EQ(message(R"({"inputs": [[1, 1e300]]})"),
+            "inputs[0][1] is beyond the float32 range models read (about +-3.4e38)");
+  EXPECT_EQ(message(R"({"instances": [{"a": -3.5e38}]})"),
+            "instances[0].a is beyond the float32 range models read (about +-3.4e38)");
+  auto largest = ParsePredictBody(R"({"inputs": [[3.4028235e38, -3.4028234e38]]})");
+  ASSERT_TRUE(largest.ok()) << largest.status().message();
+  EXPECT_EQ(largest->values[0], std::numeric_limits<float>::max());
+  EXPECT_EQ(largest->values[1], -std::numeric_limits<float>::max());
 }
 
 TEST(InferBody, OneTensorOfRowsOrOneTensorPerFeature) {
