@@ -40,6 +40,23 @@ void* MapFresh(size_t len) {
   return reinterpret_cast<void*>(aligned);
 }
 
+// Moves the pages of [from, from + len) to `to` (both kHugePage-aligned, len a multiple of it) and
+// returns how many bytes moved. A kept range may span several mappings (released neighbours merge
+// in the cache, not always in the kernel), and older kernels' mremap moves one mapping only
+// (EFAULT otherwise; the 6.18 kernel here moves several): then the range moves kHugePage at a
+// time, which never crosses a mapping's bound (every mapping here starts and ends on a kHugePage
+// multiple). Stops at the first move that fails.
+size_t MovePages(char* from, size_t len, char* to) {
+  constexpr int kFlags = MREMAP_MAYMOVE | MREMAP_FIXED;
+  if (::mremap(from, len, len, kFlags, to) != MAP_FAILED) return len;
+  size_t moved = 0;
+  while (moved < len &&
+         ::mremap(from + moved, kHugePage, kHugePage, kFlags, to + moved) != MAP_FAILED) {
+    moved += kHugePage;
+  }
+  return moved;
+}
+
 void DrainLocked(Cache& c) {
   for (const auto& [p, len] : c.kept) ::munmap(p, len);
   c.kept.clear();
@@ -76,14 +93,13 @@ void* AcquireMapping(size_t len) {
     }
     char* const from = largest->first;
     const size_t take = std::min(len - filled, largest->second);
-    if (::mremap(from, take, take, MREMAP_MAYMOVE | MREMAP_FIXED, out + filled) == MAP_FAILED) {
-      break;  // the rest stays fresh (the destination is untouched when mremap fails)
-    }
-    const size_t left = largest->second - take;
+    const size_t moved = MovePages(from, take, out + filled);
+    const size_t left = largest->second - moved;
     c.kept.erase(largest);
-    if (left > 0) c.kept.emplace(from + take, left);
-    c.bytes -= take;
-    filled += take;
+    if (left > 0) c.kept.emplace(from + moved, left);
+    c.bytes -= moved;
+    filled += moved;
+    if (moved < take) break;  // the rest stays fresh (a failed mremap leaves both sides as they were)
   }
   return out;
 }

@@ -73,6 +73,39 @@ TEST(MappingCache, ReusesFreedMappingsAndSplitsLargerOnes) {
   EXPECT_EQ(CachedMappingBytes(), 0u);
 }
 
+TEST(MappingCache, MovesKeptRangesThatSpanSeveralMappings) {
+  // Two buffers written apart are two mappings to the kernel (each with its own pages' history),
+  // and stay two once moved side by side into a larger buffer; released, that buffer is one kept
+  // range. A still larger request gets all of it (on kernels whose mremap moves one mapping only,
+  // 2 MiB at a time).
+  DrainMappingCache();
+  char* a = static_cast<char*>(AcquireMapping(4 * kMiB));
+  char* b = static_cast<char*>(AcquireMapping(4 * kMiB));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::memset(a, 3, 4 * kMiB);
+  std::memset(b, 4, 4 * kMiB);
+  ReleaseMapping(a, 4 * kMiB);
+  ReleaseMapping(b, 4 * kMiB);
+  char* c = static_cast<char*>(AcquireMapping(8 * kMiB));  // a and b, moved side by side
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(CachedMappingBytes(), 0u);
+  const char first = c[0], second = c[4 * kMiB];
+  EXPECT_NE(first, second);
+  ReleaseMapping(c, 8 * kMiB);
+  ASSERT_EQ(CachedMappingBytes(), 8 * kMiB);
+  char* d = static_cast<char*>(AcquireMapping(10 * kMiB));
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(CachedMappingBytes(), 0u);
+  EXPECT_EQ(d[0], first);
+  EXPECT_EQ(d[4 * kMiB - 1], first);
+  EXPECT_EQ(d[4 * kMiB], second);
+  EXPECT_EQ(d[8 * kMiB - 1], second);
+  EXPECT_EQ(d[8 * kMiB], 0);  // fresh
+  ReleaseMapping(d, 10 * kMiB);
+  DrainMappingCache();
+}
+
 TEST(MappingCache, KeepsAtMostTheCap) {
   DrainMappingCache();
   const size_t big = kMappingCacheBytes - 2 * kMiB;
