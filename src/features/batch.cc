@@ -512,7 +512,7 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<ValueRu
       SplitAtLineEnds(rest, threads == 1 ? 1 : 4 * threads);
   std::vector<LineScan> scans(ranges.size());
   internal::ParallelForEach(threads, ranges.size(),
-                            [&](size_t i) { scans[i] = ScanLines(ranges[i]); });
+                            [&](size_t i, int) { scans[i] = ScanLines(ranges[i]); });
   bool plain = true;
   std::vector<size_t> lines;
   for (const LineScan& scan : scans) {
@@ -542,7 +542,7 @@ Result<FeatureBatch> ParseCsv(const FeatureView& view, const std::vector<ValueRu
     base += lines[i];
   }
   std::vector<std::string> errors(ranges.size());
-  internal::ParallelForEach(threads, ranges.size(), [&](size_t i) {
+  internal::ParallelForEach(threads, ranges.size(), [&](size_t i, int) {
     ParseCsvPart(*parse_view, layout, ranges[i], static_cast<size_t>(ranges[i].data() - body.data()),
                  index == nullptr ? 0 : index->first_field, plain, parts[i], &errors[i]);
   });

@@ -1,7 +1,6 @@
 #include "features/historical.h"
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <limits>
@@ -619,7 +618,7 @@ Result<TrainingSet> JoinHistorical(EntityTable entities, std::vector<ViewRequest
       bounds[i] = b;
     }
     std::vector<Status> errors(nranges);
-    internal::ParallelForEach(nt, nranges, [&](size_t i) {
+    internal::ParallelForEach(nt, nranges, [&](size_t i, int) {
       for (size_t s = 0; s < segments.size() && errors[i].ok(); ++s) {
         errors[i] = JoinSegment(rows, bounds[i], bounds[i + 1], *segments[s], mapping[s], ttl_ms,
                                 target);
@@ -802,26 +801,24 @@ Status TrainingSet::WriteCsv(const std::function<Status(std::string_view)>& sink
   std::condition_variable turn;
   size_t next = 0;  // GUARDED_BY(mu): the chunk to hand over next
   Status failed;    // GUARDED_BY(mu)
-  std::atomic<size_t> untaken{0};  // the lowest chunk no thread has taken
-  ParallelFor(nt, [&](int) {
-    BigVector<char> bytes;
-    for (size_t c = untaken++; c < nchunks; c = untaken++) {
-      size_t used = 0;
-      for (size_t r = c * kChunkRows, hi = std::min(n, r + kChunkRows); r < hi; ++r) {
-        const size_t bound = RowCsvBound(r, string_features);
-        if (bytes.size() < used + bound) {
-          bytes.resize(std::max(bytes.size() * 2, used + bound + (1 << 20)));
-        }
-        used = static_cast<size_t>(WriteRowCsv(r, bytes.data() + used) - bytes.data());
+  std::vector<BigVector<char>> buffers(nt);  // per thread
+  internal::ParallelForEach(nt, nchunks, [&](size_t c, int worker) {
+    BigVector<char>& bytes = buffers[worker];
+    size_t used = 0;
+    for (size_t r = c * kChunkRows, hi = std::min(n, r + kChunkRows); r < hi; ++r) {
+      const size_t bound = RowCsvBound(r, string_features);
+      if (bytes.size() < used + bound) {
+        bytes.resize(std::max(bytes.size() * 2, used + bound + (1 << 20)));
       }
-      std::unique_lock<std::mutex> lock(mu);
-      turn.wait(lock, [&] { return next == c || !failed.ok(); });
-      if (!failed.ok()) return;
-      Status st = sink(std::string_view(bytes.data(), used));
-      if (!st.ok()) failed = st;
-      ++next;
-      turn.notify_all();
+      used = static_cast<size_t>(WriteRowCsv(r, bytes.data() + used) - bytes.data());
     }
+    std::unique_lock<std::mutex> lock(mu);
+    turn.wait(lock, [&] { return next == c || !failed.ok(); });
+    if (!failed.ok()) return;
+    Status st = sink(std::string_view(bytes.data(), used));
+    if (!st.ok()) failed = st;
+    ++next;
+    turn.notify_all();
   });
   return failed;
 }

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -245,52 +244,49 @@ Result<SegmentEntry> BuildSegment(const std::string& path, SegmentRows& rows, in
   // after it, outside the lock. At most 2t blocks wait, except that a thread whose block is the
   // next to append is never held back (so the wait cannot deadlock).
   SegmentEntry entry;  // min_ts and max_ts: written by the appending thread only
-  std::atomic<size_t> untaken{0};             // the lowest block no thread has taken
   std::mutex mu;
   std::condition_variable progress;
   size_t next = 0;                            // GUARDED_BY(mu): the block to append next
   std::map<size_t, EncodedBlock> encoded;     // GUARDED_BY(mu): blocks after `next`, waiting
   bool appending = false;                     // GUARDED_BY(mu)
   Status failed;                              // GUARDED_BY(mu)
-  ParallelFor(t, [&](int k) {
-    Block block;
-    for (size_t b = untaken++; b < nblocks; b = untaken++) {
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        progress.wait(lock, [&] {
-          return !failed.ok() || b == next || encoded.size() < 2 * static_cast<size_t>(t);
-        });
-        if (!failed.ok()) return;
-      }
-      const size_t begin = b * block_rows;
-      const bool gathered = GatherBlock(rows, sorted, begin, std::min(n, begin + block_rows), k,
-                                        &block);
-      EncodedBlock built;
-      if (gathered) built = EncodeBlock(schema, block);
-
+  std::vector<Block> blocks(t);               // per thread, reused from block to block
+  internal::ParallelForEach(t, nblocks, [&](size_t b, int k) {
+    {
       std::unique_lock<std::mutex> lock(mu);
-      if (!gathered && failed.ok()) failed = CellsFailed();
-      if (!failed.ok()) {
-        progress.notify_all();
-        return;
-      }
-      encoded.emplace(b, std::move(built));
-      while (!appending && failed.ok() && !encoded.empty() && encoded.begin()->first == next) {
-        const bool first = next == 0;
-        EncodedBlock e = std::move(encoded.begin()->second);
-        encoded.erase(encoded.begin());
-        appending = true;
-        lock.unlock();
-        const BlockMeta& m = e.meta;
-        entry.min_ts = first ? m.min_ts : std::min(entry.min_ts, m.min_ts);
-        entry.max_ts = first ? m.max_ts : std::max(entry.max_ts, m.max_ts);
-        Status st = writer->Append(std::move(e));
-        lock.lock();
-        appending = false;
-        if (!st.ok()) failed = st;
-        ++next;
-        progress.notify_all();
-      }
+      progress.wait(lock, [&] {
+        return !failed.ok() || b == next || encoded.size() < 2 * static_cast<size_t>(t);
+      });
+      if (!failed.ok()) return;
+    }
+    const size_t begin = b * block_rows;
+    const bool gathered = GatherBlock(rows, sorted, begin, std::min(n, begin + block_rows), k,
+                                      &blocks[k]);
+    EncodedBlock built;
+    if (gathered) built = EncodeBlock(schema, blocks[k]);
+
+    std::unique_lock<std::mutex> lock(mu);
+    if (!gathered && failed.ok()) failed = CellsFailed();
+    if (!failed.ok()) {
+      progress.notify_all();
+      return;
+    }
+    encoded.emplace(b, std::move(built));
+    while (!appending && failed.ok() && !encoded.empty() && encoded.begin()->first == next) {
+      const bool first = next == 0;
+      EncodedBlock e = std::move(encoded.begin()->second);
+      encoded.erase(encoded.begin());
+      appending = true;
+      lock.unlock();
+      const BlockMeta& m = e.meta;
+      entry.min_ts = first ? m.min_ts : std::min(entry.min_ts, m.min_ts);
+      entry.max_ts = first ? m.max_ts : std::max(entry.max_ts, m.max_ts);
+      Status st = writer->Append(std::move(e));
+      lock.lock();
+      appending = false;
+      if (!st.ok()) failed = st;
+      ++next;
+      progress.notify_all();
     }
   });
   RETURN_IF_ERROR(failed);

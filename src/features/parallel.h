@@ -25,14 +25,15 @@ void ParallelFor(int n, const Fn& fn) {
   for (std::thread& t : threads) t.join();
 }
 
-// Runs fn(0) .. fn(items-1) on `threads` threads (the calling one included), each taking the
-// lowest item none has taken: a thread the machine runs slower than the others then does fewer
-// items instead of holding them all up. fn must not throw.
+// Runs fn(item, worker) for items 0 .. items-1 on `threads` threads (the calling one included,
+// worker 0 .. threads-1: per-thread state can be indexed by it), each taking the lowest item none
+// has taken, so items start in order and a thread the machine runs slower than the others does
+// fewer of them instead of holding them all up. fn must not throw.
 template <typename Fn>
 void ParallelForEach(int threads, size_t items, const Fn& fn) {
   std::atomic<size_t> untaken{0};
-  ParallelFor(static_cast<int>(std::min<size_t>(std::max(threads, 1), items)), [&](int) {
-    for (size_t i = untaken++; i < items; i = untaken++) fn(i);
+  ParallelFor(static_cast<int>(std::min<size_t>(std::max(threads, 1), items)), [&](int worker) {
+    for (size_t i = untaken++; i < items; i = untaken++) fn(i, worker);
   });
 }
 
